@@ -1,0 +1,158 @@
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoptide.accounts.models import Address, ApiToken, User
+from shoptide.errors import Conflict, InvalidInput, NotFound, NotSignedIn
+from shoptide.settings import Settings
+
+TOKEN_PREFIX = "st"
+
+
+class Passwords:
+    """argon2id hashing; cost comes from settings so tests and demo data stay quick."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=settings.password_time_cost, memory_cost=settings.password_memory_cost_kib
+        )
+        # verified against when the email is unknown, so both paths cost the same
+        self._dummy = self._hasher.hash(secrets.token_hex(8))
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash or self._dummy, password) and bool(password_hash)
+        except VerificationError:
+            return False
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is signed in, and in which cell their account lives."""
+
+    user_id: int
+    cell: str
+    role: str
+    email: str
+    display_name: str
+    market_code: str | None
+
+
+def principal_of(user: User, cell: str) -> Principal:
+    return Principal(user.id, cell, user.role, user.email, user.display_name, user.market_code)
+
+
+def _normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    role: str,
+    passwords: Passwords,
+    market_code: str | None = None,
+) -> User:
+    if len(password) < 8:
+        raise InvalidInput("Choose a password of at least 8 characters.")
+    user = User(
+        email=_normalise_email(email),
+        password_hash=passwords.hash(password),
+        display_name=display_name.strip() or email,
+        role=role,
+        market_code=market_code,
+    )
+    session.add(user)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise Conflict("An account with this email already exists. Sign in instead.") from None
+    return user
+
+
+async def authenticate(
+    session: AsyncSession, *, email: str, password: str, passwords: Passwords, roles: tuple[str, ...]
+) -> User:
+    user = await session.scalar(select(User).where(User.email == _normalise_email(email)))
+    ok = passwords.verify(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active or user.role not in roles:
+        raise NotSignedIn("Email or password is wrong.")
+    return user
+
+
+async def get(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotSignedIn("Your account is no longer available. Please sign in again.")
+    return user
+
+
+async def get_by_email(session: AsyncSession, email: str) -> User:
+    user = await session.scalar(select(User).where(User.email == _normalise_email(email)))
+    if user is None:
+        raise NotFound(f"No account with email {email}.")
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_token(session: AsyncSession, *, user: User, cell: str) -> str:
+    """A bearer token that names its cell, so we know which database holds the account."""
+    token = f"{TOKEN_PREFIX}_{cell}_{secrets.token_urlsafe(32)}"
+    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    await session.flush()
+    return token
+
+
+def cell_of_token(token: str) -> str:
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        raise NotSignedIn("The bearer token is not a Shoptide token.")
+    return parts[1]
+
+
+async def user_for_token(session: AsyncSession, token: str) -> User:
+    user = await session.scalar(
+        select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+            ApiToken.token_hash == _token_hash(token)
+        )
+    )
+    if user is None or not user.is_active:
+        raise NotSignedIn("The bearer token is invalid or revoked.")
+    return user
+
+
+async def list_addresses(session: AsyncSession, *, user_id: int) -> list[Address]:
+    rows = await session.scalars(
+        select(Address).where(Address.user_id == user_id).order_by(Address.id.desc())
+    )
+    return list(rows)
+
+
+async def get_address(session: AsyncSession, *, user_id: int, address_id: int) -> Address:
+    address = await session.get(Address, address_id)
+    if address is None or address.user_id != user_id:
+        raise NotFound("Address not found.")
+    return address
+
+
+async def add_address(session: AsyncSession, *, user_id: int, **fields: str) -> Address:
+    address = Address(user_id=user_id, **fields)
+    session.add(address)
+    await session.flush()
+    return address

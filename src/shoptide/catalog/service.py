@@ -1,0 +1,277 @@
+"""Catalog behaviour. Runs on the global cell's session."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from shoptide.catalog.models import Category, Listing, Product, ProductImage, Variant
+from shoptide.catalog.schemas import PriceIn, ProductCreate, ProductUpdate, VariantIn
+from shoptide.errors import Conflict, InvalidInput, NotFound
+from shoptide.markets import service as markets_service
+from shoptide.money import Money
+
+SORTS = {"popular": "Popular", "price_asc": "Price: low to high", "price_desc": "Price: high to low",
+         "newest": "Newest"}
+
+
+@dataclass
+class ShelfItem:
+    product: Product
+    price_from: Money
+
+
+@dataclass
+class Shelf:
+    items: list[ShelfItem]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+async def list_categories(session: AsyncSession) -> Sequence[Category]:
+    return (await session.scalars(select(Category).order_by(Category.position, Category.name))).all()
+
+
+async def get_category(session: AsyncSession, slug: str) -> Category:
+    category = await session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        raise NotFound(f"There is no category {slug!r}.")
+    return category
+
+
+async def browse(
+    session: AsyncSession,
+    *,
+    market: str,
+    category_id: int | None = None,
+    query: str | None = None,
+    sort: str = "popular",
+    page: int = 1,
+    per_page: int = 24,
+) -> Shelf:
+    """Published products with a price in the market, with their lowest price."""
+    price_from = func.min(Listing.price_minor).label("price_from")
+    base = (
+        select(Product.id, price_from, Listing.currency)
+        .join(Listing, Listing.product_id == Product.id)
+        .where(Listing.market_code == market, Product.status == "published")
+        .group_by(Product.id, Listing.currency)
+    )
+    if category_id is not None:
+        base = base.where(Product.category_id == category_id)
+    if query:
+        base = base.where(Product.title.ilike(f"%{query.strip()}%"))
+    total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    order = {
+        "price_asc": (price_from.asc(), Product.id),
+        "price_desc": (price_from.desc(), Product.id),
+        "newest": (Product.created_at.desc(), Product.id.desc()),
+    }.get(sort, (Product.popularity.desc(), Product.id))
+    rows = (await session.execute(
+        base.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)
+    )).all()
+    products = await _products_with_images([row[0] for row in rows], session)
+    items = [ShelfItem(products[pid], Money(int(minor), currency)) for pid, minor, currency in rows]
+    return Shelf(items=items, total=total, page=page, per_page=per_page)
+
+
+async def _products_with_images(ids: list[int], session: AsyncSession) -> dict[int, Product]:
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(Product).where(Product.id.in_(ids))
+        .options(selectinload(Product.images), selectinload(Product.category))
+    )
+    return {product.id: product for product in rows}
+
+
+def _full_product():  # type: ignore[no-untyped-def]
+    return select(Product).options(
+        selectinload(Product.variants), selectinload(Product.images), selectinload(Product.category)
+    )
+
+
+async def get_for_market(session: AsyncSession, product_id: int, *, market: str) -> tuple[
+    Product, dict[int, Listing]
+]:
+    """A published product and its variants' listings in the market, or NotFound."""
+    product = await session.scalar(_full_product().where(Product.id == product_id))
+    listings = await listings_of_product(session, product_id, market=market)
+    if product is None or product.status != "published" or not listings:
+        raise NotFound("This product isn't available in your market.")
+    return product, listings
+
+
+async def listings_of_product(session: AsyncSession, product_id: int, *, market: str
+                              ) -> dict[int, Listing]:
+    rows = await session.scalars(
+        select(Listing).where(Listing.product_id == product_id, Listing.market_code == market)
+    )
+    return {listing.variant_id: listing for listing in rows}
+
+
+@dataclass(frozen=True)
+class Sellable:
+    """What checkout needs to know of a variant in one market."""
+
+    variant_id: int
+    product_id: int
+    shop_id: int
+    sku: str
+    title: str
+    variant_label: str
+    price: Money
+    image: str | None
+
+
+async def sellables(session: AsyncSession, variant_ids: Sequence[int], *, market: str
+                    ) -> dict[int, Sellable]:
+    """Published variants with a price in the market, by variant id (missing ones omitted)."""
+    if not variant_ids:
+        return {}
+    rows = await session.execute(
+        select(Variant, Listing)
+        .join(Listing, Listing.variant_id == Variant.id)
+        .join(Product, Product.id == Variant.product_id)
+        .where(Variant.id.in_(variant_ids), Listing.market_code == market,
+               Product.status == "published")
+        .options(selectinload(Variant.product).selectinload(Product.images))
+    )
+    result = {}
+    for variant, listing in rows.tuples():
+        product = variant.product
+        result[variant.id] = Sellable(
+            variant_id=variant.id, product_id=product.id, shop_id=product.shop_id, sku=variant.sku,
+            title=product.title, variant_label=variant.label,
+            price=Money(listing.price_minor, listing.currency),
+            image=product.images[0].filename if product.images else None,
+        )
+    return result
+
+
+async def variant_by_sku(session: AsyncSession, sku: str) -> Variant:
+    variant = await session.scalar(select(Variant).where(Variant.sku == sku))
+    if variant is None:
+        raise NotFound(f"There is no product with SKU {sku!r}.")
+    return variant
+
+
+# --- Seller side --------------------------------------------------------------------------
+
+
+async def list_for_shop(session: AsyncSession, *, shop_id: int) -> Sequence[Product]:
+    return (await session.scalars(
+        _full_product().where(Product.shop_id == shop_id).order_by(Product.id.desc())
+    )).all()
+
+
+async def get_for_shop(session: AsyncSession, product_id: int, *, shop_id: int) -> Product:
+    """The shop's own product; another shop's product is 'not found' to this shop."""
+    product = await session.scalar(_full_product().where(Product.id == product_id))
+    if product is None or product.shop_id != shop_id:
+        raise NotFound(f"Product {product_id} is not one of your shop's products.")
+    return product
+
+
+async def listings_by_variant(session: AsyncSession, product_id: int) -> dict[int, list[Listing]]:
+    rows = await session.scalars(select(Listing).where(Listing.product_id == product_id)
+                                 .order_by(Listing.market_code))
+    grouped: dict[int, list[Listing]] = {}
+    for listing in rows:
+        grouped.setdefault(listing.variant_id, []).append(listing)
+    return grouped
+
+
+async def _price_to_minor(session: AsyncSession, price: PriceIn) -> tuple[str, Money]:
+    market = await markets_service.get(session, price.market)
+    if price.currency.upper() != market.currency:
+        raise InvalidInput(
+            f"Prices in {market.name} must be in {market.currency}, not {price.currency.upper()}."
+        )
+    try:
+        return market.code, Money.from_decimal(price.amount, market.currency)
+    except ValueError as exc:
+        raise InvalidInput(f"Price {price.amount} {market.currency}: {exc}.") from None
+
+
+async def _build_variant(session: AsyncSession, product: Product, data: VariantIn, position: int
+                         ) -> Variant:
+    variant = Variant(sku=data.sku, size=data.size.strip(), colour=data.colour.strip(),
+                      position=position)
+    for price in data.prices:
+        market, money = await _price_to_minor(session, price)
+        variant.listings.append(Listing(product=product, market_code=market,
+                                        price_minor=money.amount, currency=money.currency))
+    for market in data.stock:
+        if market.upper() not in {listing.market_code for listing in variant.listings}:
+            raise InvalidInput(f"SKU {data.sku} has stock for {market} but no price there.")
+    return variant
+
+
+async def create(session: AsyncSession, *, shop_id: int, data: ProductCreate) -> Product:
+    category = await get_category(session, data.category)
+    skus = [variant.sku for variant in data.variants]
+    if len(set(skus)) != len(skus):
+        raise InvalidInput("Each variant needs its own SKU.")
+    product = Product(shop_id=shop_id, category_id=category.id, title=data.title.strip(),
+                      description=data.description.strip(), status="draft")
+    session.add(product)
+    for position, variant_data in enumerate(data.variants):
+        product.variants.append(await _build_variant(session, product, variant_data, position))
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise Conflict("One of these SKUs is already in use. SKUs must be unique.") from None
+    return product
+
+
+async def update(session: AsyncSession, product: Product, *, data: ProductUpdate) -> Product:
+    if data.title is not None:
+        product.title = data.title.strip()
+    if data.description is not None:
+        product.description = data.description.strip()
+    if data.category is not None:
+        product.category_id = (await get_category(session, data.category)).id
+    await session.flush()
+    return product
+
+
+async def set_price(session: AsyncSession, product: Product, *, sku: str, price: PriceIn) -> Listing:
+    variant = next((v for v in product.variants if v.sku == sku), None)
+    if variant is None:
+        raise NotFound(f"SKU {sku!r} is not a variant of this product.")
+    market, money = await _price_to_minor(session, price)
+    listing = await session.scalar(
+        select(Listing).where(Listing.variant_id == variant.id, Listing.market_code == market)
+    )
+    if listing is None:
+        listing = Listing(variant_id=variant.id, product_id=product.id, market_code=market,
+                          currency=money.currency, price_minor=money.amount)
+        session.add(listing)
+    listing.price_minor = money.amount
+    await session.flush()
+    return listing
+
+
+async def set_status(session: AsyncSession, product: Product, *, status: str) -> Product:
+    if status == "published" and not product.variants:
+        raise InvalidInput("Add at least one variant with a price before publishing.")
+    product.status = status
+    await session.flush()
+    return product
+
+
+async def add_image(session: AsyncSession, product: Product, *, filename: str) -> ProductImage:
+    image = ProductImage(product_id=product.id, filename=filename, position=len(product.images))
+    session.add(image)
+    await session.flush()
+    return image

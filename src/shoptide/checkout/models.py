@@ -1,0 +1,39 @@
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shoptide.db import Base, UTCDateTime, utcnow
+
+CHECKOUT_STATUSES = ("pending_payment", "paid", "failed", "expired")
+
+
+class CartLine(Base):
+    __tablename__ = "cart_line"
+    __table_args__ = (
+        UniqueConstraint("shopper_id", "variant_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shopper_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Checkout(Base):
+    """One attempt to pay for a cart; the idempotency key makes a retried submit safe."""
+
+    __tablename__ = "checkout"
+    __table_args__ = (UniqueConstraint("shopper_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shopper_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    market_code: Mapped[str] = mapped_column(String(2))
+    currency: Mapped[str] = mapped_column(String(3))
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20), default="pending_payment", index=True)
+    failure_reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

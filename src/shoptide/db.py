@@ -1,0 +1,165 @@
+"""Engines and sessions per cell, the declarative Base, and migrations entry.
+
+Code always opens a session *for a cell*; which database a cell is, is configuration.
+SQLite gets two engines per file: readers begin deferred, writers begin IMMEDIATE so
+competing writers queue on the busy timeout instead of failing to upgrade their lock.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+from shoptide.settings import GLOBAL_CELL, Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on SQLite too (which stores no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _make_engine(url: str, *, immediate: bool) -> AsyncEngine:
+    if not _is_sqlite(url):
+        return create_async_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+class Databases:
+    """The engines of every cell; engines are shared between cells with the same URL."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._writers: dict[str, AsyncEngine] = {}
+        self._readers: dict[str, AsyncEngine] = {}
+        self._makers: dict[tuple[str, bool], async_sessionmaker[AsyncSession]] = {}
+
+    @property
+    def all_cells(self) -> list[str]:
+        return [GLOBAL_CELL, *self.settings.cells]
+
+    def url(self, cell: str) -> str:
+        if cell not in self.all_cells:
+            raise KeyError(f"unknown cell {cell!r}")
+        return self.settings.database_url(cell)
+
+    def distinct_urls(self) -> list[str]:
+        return list(dict.fromkeys(self.url(cell) for cell in self.all_cells))
+
+    def engine(self, cell: str, *, write: bool = True) -> AsyncEngine:
+        url = self.url(cell)
+        pool = self._writers if write or not _is_sqlite(url) else self._readers
+        if url not in pool:
+            pool[url] = _make_engine(url, immediate=write)
+        return pool[url]
+
+    def sessionmaker(self, cell: str, *, write: bool) -> async_sessionmaker[AsyncSession]:
+        key = (cell, write)
+        if key not in self._makers:
+            self._makers[key] = async_sessionmaker(
+                self.engine(cell, write=write), expire_on_commit=False
+            )
+        return self._makers[key]
+
+    @asynccontextmanager
+    async def session(self, cell: str, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """A unit of work: commits on success, rolls back on any error."""
+        async with self.sessionmaker(cell, write=write)() as session:
+            try:
+                yield session
+                if write:
+                    await session.commit()
+                else:
+                    await session.rollback()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def dispose(self) -> None:
+        for engine in [*self._writers.values(), *self._readers.values()]:
+            await engine.dispose()
+        self._writers.clear()
+        self._readers.clear()
+        self._makers.clear()
+
+
+def alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option(
+        "file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s"
+    )
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def upgrade_all(settings: Settings) -> list[str]:
+    """Apply migrations to every distinct cell database; returns the URLs upgraded."""
+    from alembic import command
+
+    urls = Databases(settings).distinct_urls()
+    for url in urls:
+        if _is_sqlite(url):
+            Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        command.upgrade(alembic_config(url), "head")
+    return urls

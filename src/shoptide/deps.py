@@ -1,0 +1,223 @@
+"""Request dependencies shared by every domain: sessions per cell, market, who is signed in.
+
+Sessions are opened at the edge and committed once, before the response is sent
+(scope="function"). Routes never commit.
+"""
+
+import hmac
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Form, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoptide.accounts import service as accounts_service
+from shoptide.accounts.service import Principal, principal_of
+from shoptide.db import Databases
+from shoptide.errors import NotAllowed, NotSignedIn
+from shoptide.markets import service as markets_service
+from shoptide.markets.models import Market
+from shoptide.payments.gateway import PaymentGateway
+from shoptide.settings import GLOBAL_CELL, Settings
+from shoptide.shops import service as shops_service
+from shoptide.shops.models import Shop
+
+DEFAULT_MARKET = "US"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_databases(request: Request) -> Databases:
+    return request.app.state.databases
+
+
+def get_gateway(request: Request) -> PaymentGateway:
+    return request.app.state.gateway
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabasesDep = Annotated[Databases, Depends(get_databases)]
+GatewayDep = Annotated[PaymentGateway, Depends(get_gateway)]
+
+
+async def _session(request: Request, cell: str, *, write: bool) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.databases.session(cell, write=write) as session:
+        yield session
+    if write:
+        request.app.state.dispatcher.nudge()
+
+
+async def global_reader(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in _session(request, GLOBAL_CELL, write=False):
+        yield session
+
+
+async def global_writer(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in _session(request, GLOBAL_CELL, write=True):
+        yield session
+
+
+GlobalRead = Annotated[AsyncSession, Depends(global_reader, scope="function")]
+GlobalWrite = Annotated[AsyncSession, Depends(global_writer, scope="function")]
+
+
+# --- who is asking ----------------------------------------------------------------------
+
+
+async def _load_principal(databases: Databases, cell: str, user_id: int | None = None,
+                          token: str | None = None) -> Principal:
+    async with databases.session(cell, write=False) as session:
+        if token is not None:
+            user = await accounts_service.user_for_token(session, token)
+        else:
+            user = await accounts_service.get(session, user_id or 0)
+        return principal_of(user, cell)
+
+
+async def optional_user(request: Request) -> Principal | None:
+    """Bearer token for /api, the signed session cookie for pages."""
+    databases: Databases = request.app.state.databases
+    if request.url.path.startswith("/api/"):
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if not token or scheme.lower() != "bearer":
+            return None
+        cell = accounts_service.cell_of_token(token)
+        if cell not in databases.all_cells:
+            raise NotSignedIn("The bearer token is invalid or revoked.")
+        return await _load_principal(databases, cell, token=token)
+    user_id, cell = request.session.get("uid"), request.session.get("cell")
+    if not user_id or cell not in databases.all_cells:
+        return None
+    try:
+        return await _load_principal(databases, cell, user_id=user_id)
+    except NotSignedIn:
+        request.session.clear()
+        return None
+
+
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]
+
+
+async def current_user(user: OptionalUser) -> Principal:
+    if user is None:
+        raise NotSignedIn("Please sign in first.")
+    return user
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+async def current_shopper(user: CurrentUser) -> Principal:
+    if user.role != "shopper":
+        raise NotAllowed("This needs a shopper account.")
+    return user
+
+
+CurrentShopper = Annotated[Principal, Depends(current_shopper)]
+
+
+# --- market and cell --------------------------------------------------------------------
+
+
+async def current_market(
+    request: Request,
+    user: OptionalUser,
+    session: GlobalRead,
+    x_market: Annotated[str | None, Header(description="Market code, e.g. ID")] = None,
+) -> Market:
+    """A signed-in shopper shops in their own market; others pick one."""
+    if user is not None and user.market_code:
+        code = user.market_code
+    elif request.url.path.startswith("/api/"):
+        code = request.query_params.get("market") or x_market or DEFAULT_MARKET
+    else:
+        code = request.session.get("market") or DEFAULT_MARKET
+    return await markets_service.get(session, code)
+
+
+CurrentMarket = Annotated[Market, Depends(current_market)]
+
+
+def current_cell(market: CurrentMarket, settings: SettingsDep) -> str:
+    return settings.cell_of_market(market.code)
+
+
+CurrentCell = Annotated[str, Depends(current_cell)]
+
+
+async def cell_reader(request: Request, cell: CurrentCell) -> AsyncIterator[AsyncSession]:
+    async for session in _session(request, cell, write=False):
+        yield session
+
+
+async def cell_writer(request: Request, cell: CurrentCell) -> AsyncIterator[AsyncSession]:
+    async for session in _session(request, cell, write=True):
+        yield session
+
+
+CellRead = Annotated[AsyncSession, Depends(cell_reader, scope="function")]
+CellWrite = Annotated[AsyncSession, Depends(cell_writer, scope="function")]
+
+
+# --- merchants --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seat:
+    """The shop a merchant is acting for, and their role in it."""
+
+    shop: Shop
+    role: str
+    user: Principal
+
+
+async def current_seat(
+    request: Request,
+    user: CurrentUser,
+    session: GlobalRead,
+    x_shop_id: Annotated[int | None, Header(description="Shop to act for")] = None,
+) -> Seat:
+    if user.role != "merchant":
+        raise NotAllowed("Seller Center is for merchant accounts.")
+    seats = await shops_service.memberships(session, user_id=user.user_id)
+    if not seats:
+        raise NotAllowed("Your account is not a member of any shop yet.")
+    wanted = x_shop_id if request.url.path.startswith("/api/") else request.session.get("shop_id")
+    for shop, role in seats:
+        if wanted is None or shop.id == wanted:
+            return Seat(shop, role, user)
+    raise NotAllowed("You are not a member of that shop.")
+
+
+CurrentSeat = Annotated[Seat, Depends(current_seat)]
+
+
+async def current_operator(user: CurrentUser) -> Principal:
+    if user.role != "operator":
+        raise NotAllowed("This is for operators.")
+    return user
+
+
+# --- CSRF for cookie-authenticated forms -------------------------------------------------
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+async def verify_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
+    """Synchronizer token: the form must echo the token kept in the signed session."""
+    expected = request.session.get("csrf", "")
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        raise NotAllowed("This form has expired. Go back, reload the page and try again.")
+
+
+CsrfChecked = Depends(verify_csrf)

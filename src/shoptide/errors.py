@@ -1,0 +1,48 @@
+"""Domain exceptions. One handler (app.py) maps them to HTTP with a stable body."""
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotSignedIn(DomainError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class OutOfStock(Conflict):
+    code = "out_of_stock"
+
+
+class PaymentDeclined(DomainError):
+    status_code = 402
+    code = "payment_declined"

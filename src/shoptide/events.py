@@ -1,0 +1,237 @@
+"""Domain events through a transactional outbox.
+
+`record()` adds an event to the session of the change, so it commits or rolls back with
+it. The Dispatcher reads committed events and hands each to every handler registered for
+its type. Delivery is at-least-once: a handler that raises is retried with backoff, and a
+handler's success is recorded per (event, handler) so a re-run never delivers twice.
+"""
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shoptide.db import Base, Databases, UTCDateTime, utcnow
+
+log = structlog.get_logger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainEvent:
+    """Base for events; subclasses are plain dataclasses of JSON-friendly fields."""
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+    def payload(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderPlaced(DomainEvent):
+    order_id: int
+    shop_id: int
+    market: str
+    total_minor: int
+    currency: str
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderPaid(DomainEvent):
+    order_id: int
+    shop_id: int
+    market: str
+    total_minor: int
+    currency: str
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderCancelled(DomainEvent):
+    order_id: int
+    shop_id: int
+    market: str
+    refund_minor: int
+    currency: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderShipped(DomainEvent):
+    order_id: int
+    shop_id: int
+    market: str
+    carrier: str
+    tracking_number: str
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(80), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxDelivery(Base):
+    """One row per handler that has handled an event: the idempotency record."""
+
+    __tablename__ = "outbox_delivery"
+    __table_args__ = (UniqueConstraint("event_id", "handler"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_event.id", ondelete="CASCADE"))
+    handler: Mapped[str] = mapped_column(String(120))
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def record(session: AsyncSession, event: DomainEvent) -> None:
+    session.add(OutboxEvent(type=event.type, payload=json.loads(json.dumps(event.payload()))))
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """What a handler receives: the event and where it came from."""
+
+    id: int
+    type: str
+    payload: dict[str, Any]
+    cell: str
+
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+
+class HandlerRegistry:
+    def __init__(self) -> None:
+        self._handlers: dict[str, dict[str, Handler]] = {}
+
+    def register(self, event_type: type[DomainEvent], name: str, handler: Handler) -> None:
+        self._handlers.setdefault(event_type.__name__, {})[name] = handler
+
+    def unregister(self, event_type: type[DomainEvent], name: str) -> None:
+        self._handlers.get(event_type.__name__, {}).pop(name, None)
+
+    def for_type(self, event_type: str) -> dict[str, Handler]:
+        return dict(self._handlers.get(event_type, {}))
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2**attempts, 300))
+
+
+class Dispatcher:
+    """Delivers committed outbox events of every cell to their handlers."""
+
+    def __init__(self, databases: Databases, registry: HandlerRegistry) -> None:
+        self.databases = databases
+        self.registry = registry
+        self._wakeup = asyncio.Event()
+
+    def nudge(self) -> None:
+        self._wakeup.set()
+
+    async def run_once(self, batch: int = 200) -> int:
+        """Deliver what is due in every cell; returns how many events finished."""
+        done = 0
+        seen_urls: set[str] = set()
+        for cell in self.databases.all_cells:
+            url = self.databases.url(cell)
+            if url in seen_urls:
+                continue
+            seen_urls.add(url)
+            done += await self._run_cell(cell, batch)
+        return done
+
+    async def _due_ids(self, cell: str, batch: int) -> list[int]:
+        async with self.databases.session(cell, write=False) as session:
+            rows = await session.scalars(
+                select(OutboxEvent.id)
+                .where(OutboxEvent.dispatched_at.is_(None))
+                .where(OutboxEvent.attempts < MAX_ATTEMPTS)
+                .where(OutboxEvent.next_attempt_at <= utcnow())
+                .order_by(OutboxEvent.id)
+                .limit(batch)
+            )
+            return list(rows)
+
+    async def _run_cell(self, cell: str, batch: int) -> int:
+        done = 0
+        for event_id in await self._due_ids(cell, batch):
+            done += await self._deliver(cell, event_id)
+        return done
+
+    async def _delivered_handlers(self, cell: str, event_id: int) -> set[str]:
+        async with self.databases.session(cell, write=False) as session:
+            rows = await session.scalars(
+                select(OutboxDelivery.handler).where(OutboxDelivery.event_id == event_id)
+            )
+            return set(rows)
+
+    async def _deliver(self, cell: str, event_id: int) -> int:
+        async with self.databases.session(cell, write=False) as session:
+            event = await session.get(OutboxEvent, event_id)
+            if event is None or event.dispatched_at is not None:
+                return 0
+            delivery = Delivery(event.id, event.type, dict(event.payload), cell)
+        already = await self._delivered_handlers(cell, event_id)
+        error: str | None = None
+        for name, handler in self.registry.for_type(delivery.type).items():
+            if name in already:
+                continue
+            try:
+                await handler(delivery)  # outside any transaction of ours
+            except Exception as exc:  # a handler's failure must not stop the others
+                log.warning("handler failed", handler=name, event_id=event_id, error=str(exc))
+                error = f"{name}: {exc!r}"
+                continue
+            await self._mark_delivered(cell, event_id, name)
+        await self._finish(cell, event_id, error)
+        return 1 if error is None else 0
+
+    async def _mark_delivered(self, cell: str, event_id: int, handler: str) -> None:
+        try:
+            async with self.databases.session(cell) as session:
+                session.add(OutboxDelivery(event_id=event_id, handler=handler))
+        except IntegrityError:
+            pass  # another dispatcher recorded it first: delivered either way
+
+    async def _finish(self, cell: str, event_id: int, error: str | None) -> None:
+        async with self.databases.session(cell) as session:
+            event = await session.get(OutboxEvent, event_id)
+            if event is None:
+                return
+            if error is None:
+                event.dispatched_at = utcnow()
+                event.last_error = None
+            else:
+                event.attempts += 1
+                event.last_error = error[:2000]
+                event.next_attempt_at = utcnow() + _backoff(event.attempts)
+
+    async def run_forever(self, interval: float) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("dispatcher pass failed")
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), timeout=interval)
+            except TimeoutError:
+                pass
+            self._wakeup.clear()

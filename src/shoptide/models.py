@@ -1,0 +1,11 @@
+"""Imports every domain's models so Base.metadata knows all tables (migrations, admin)."""
+
+from shoptide import events  # noqa: F401
+from shoptide.accounts import models as accounts  # noqa: F401
+from shoptide.catalog import models as catalog  # noqa: F401
+from shoptide.checkout import models as checkout  # noqa: F401
+from shoptide.inventory import models as inventory  # noqa: F401
+from shoptide.markets import models as markets  # noqa: F401
+from shoptide.orders import models as orders  # noqa: F401
+from shoptide.payments import models as payments  # noqa: F401
+from shoptide.shops import models as shops  # noqa: F401

@@ -1,0 +1,200 @@
+"""Orders and their state machine. Runs on the cell session of the order's market."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from shoptide import events
+from shoptide.errors import InvalidInput, InvalidTransition, NotFound
+from shoptide.inventory import service as inventory_service
+from shoptide.markets.service import included_tax
+from shoptide.orders.models import Order, OrderLine, OrderStatusChange
+
+# status -> statuses it may move to
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending_payment": frozenset({"paid", "payment_failed"}),
+    "paid": frozenset({"confirmed", "cancelled"}),
+    "confirmed": frozenset({"shipped", "cancelled"}),
+    "shipped": frozenset({"delivered"}),
+    "delivered": frozenset(),
+    "payment_failed": frozenset(),
+    "cancelled": frozenset(),
+}
+STATUS_LABELS = {
+    "pending_payment": "Awaiting payment", "paid": "Paid", "payment_failed": "Payment failed",
+    "confirmed": "Confirmed", "shipped": "Shipped", "delivered": "Delivered",
+    "cancelled": "Cancelled",
+}
+ACTION_VERBS = {"confirmed": "confirm", "shipped": "ship", "cancelled": "cancel",
+                "delivered": "mark delivered", "paid": "mark paid"}
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    product_id: int
+    variant_id: int
+    sku: str
+    title: str
+    variant_label: str
+    unit_price_minor: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    full_name: str
+    line1: str
+    line2: str
+    city: str
+    postal_code: str
+    country_code: str
+    phone: str
+
+
+def _transition(order: Order, to_status: str, note: str = "") -> None:
+    if to_status not in TRANSITIONS[order.status]:
+        raise InvalidTransition(
+            f"Order #{order.id} is {STATUS_LABELS[order.status].lower()}; "
+            f"it can't be {STATUS_LABELS[to_status].lower()} now."
+        )
+    order.history.append(OrderStatusChange(from_status=order.status, to_status=to_status, note=note))
+    order.status = to_status
+
+
+def _event_fields(order: Order) -> dict[str, int | str]:
+    return {"order_id": order.id, "shop_id": order.shop_id, "market": order.market_code}
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    checkout_id: int,
+    shopper_id: int,
+    shop_id: int,
+    market: str,
+    currency: str,
+    tax_rate_bp: int,
+    lines: Sequence[LineDraft],
+    address: ShippingAddress,
+) -> Order:
+    subtotal = sum(line.unit_price_minor * line.quantity for line in lines)
+    order = Order(
+        checkout_id=checkout_id, shopper_id=shopper_id, shop_id=shop_id, market_code=market,
+        currency=currency, subtotal_minor=subtotal, tax_minor=included_tax(subtotal, tax_rate_bp),
+        total_minor=subtotal, status="pending_payment",
+        ship_name=address.full_name, ship_line1=address.line1, ship_line2=address.line2,
+        ship_city=address.city, ship_postal_code=address.postal_code,
+        ship_country=address.country_code, ship_phone=address.phone,
+        lines=[OrderLine(**line.__dict__, line_total_minor=line.unit_price_minor * line.quantity)
+               for line in lines],
+        history=[OrderStatusChange(from_status=None, to_status="pending_payment", note="Order placed")],
+    )
+    session.add(order)
+    await session.flush()
+    events.record(session, events.OrderPlaced(**_event_fields(order), total_minor=order.total_minor,
+                                              currency=order.currency))
+    return order
+
+
+def _with_details():  # type: ignore[no-untyped-def]
+    return select(Order).options(selectinload(Order.lines), selectinload(Order.history))
+
+
+async def for_checkout(session: AsyncSession, checkout_id: int) -> Sequence[Order]:
+    return (await session.scalars(
+        _with_details().where(Order.checkout_id == checkout_id).order_by(Order.id)
+    )).all()
+
+
+async def mark_paid(session: AsyncSession, orders: Sequence[Order], *, note: str) -> None:
+    for order in orders:
+        _transition(order, "paid", note)
+        events.record(session, events.OrderPaid(**_event_fields(order),
+                                                total_minor=order.total_minor, currency=order.currency))
+    await session.flush()
+
+
+async def mark_payment_failed(session: AsyncSession, orders: Sequence[Order], *, note: str) -> None:
+    for order in orders:
+        _transition(order, "payment_failed", note)
+    await session.flush()
+
+
+async def list_for_shopper(session: AsyncSession, *, shopper_id: int, limit: int = 50
+                           ) -> Sequence[Order]:
+    return (await session.scalars(
+        _with_details().where(Order.shopper_id == shopper_id)
+        .order_by(Order.id.desc()).limit(limit)
+    )).all()
+
+
+async def get_for_shopper(session: AsyncSession, order_id: int, *, shopper_id: int) -> Order:
+    order = await session.scalar(_with_details().where(Order.id == order_id))
+    if order is None or order.shopper_id != shopper_id:
+        raise NotFound(f"Order #{order_id} not found.")
+    return order
+
+
+async def list_for_shop(
+    session: AsyncSession, *, shop_id: int, status: str | None = None, limit: int = 100
+) -> Sequence[Order]:
+    query = _with_details().where(Order.shop_id == shop_id)
+    if status:
+        query = query.where(Order.status == status)
+    return (await session.scalars(query.order_by(Order.id.desc()).limit(limit))).all()
+
+
+async def count_by_status(session: AsyncSession, *, shop_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(Order.status, func.count()).where(Order.shop_id == shop_id).group_by(Order.status)
+    )
+    return dict(rows.tuples().all())
+
+
+async def get_for_shop(session: AsyncSession, order_id: int, *, shop_id: int) -> Order:
+    order = await session.scalar(_with_details().where(Order.id == order_id))
+    if order is None or order.shop_id != shop_id:
+        raise NotFound(f"Order #{order_id} is not one of your shop's orders.")
+    return order
+
+
+async def confirm(session: AsyncSession, order: Order) -> Order:
+    _transition(order, "confirmed", "Confirmed by the shop")
+    await session.flush()
+    return order
+
+
+async def ship(session: AsyncSession, order: Order, *, carrier: str, tracking_number: str) -> Order:
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if not tracking_number or len(tracking_number) > 80:
+        raise InvalidInput("Enter the parcel's tracking number (up to 80 characters).")
+    _transition(order, "shipped", f"{carrier or 'Carrier'} {tracking_number}")
+    order.carrier, order.tracking_number = carrier[:60], tracking_number
+    events.record(session, events.OrderShipped(**_event_fields(order), carrier=order.carrier,
+                                               tracking_number=tracking_number))
+    await session.flush()
+    return order
+
+
+async def deliver(session: AsyncSession, order: Order) -> Order:
+    _transition(order, "delivered", "Delivered")
+    await session.flush()
+    return order
+
+
+async def cancel(session: AsyncSession, order: Order, *, reason: str) -> Order:
+    """Cancel a paid order: stock goes back now; the refund follows from OrderCancelled."""
+    reason = reason.strip()[:200] or "Cancelled by the shop"
+    _transition(order, "cancelled", reason)
+    await inventory_service.restock(
+        session, items=[(line.variant_id, line.quantity) for line in order.lines],
+        market=order.market_code,
+    )
+    events.record(session, events.OrderCancelled(**_event_fields(order),
+                                                 refund_minor=order.total_minor,
+                                                 currency=order.currency, reason=reason))
+    await session.flush()
+    return order

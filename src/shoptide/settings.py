@@ -1,0 +1,50 @@
+"""One Settings object for the whole process (env prefix SHOPTIDE_)."""
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GLOBAL_CELL = "global"
+DEFAULT_CELL = "main"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOPTIDE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    # Database of each cell; a cell without an entry gets an SQLite file in data_dir.
+    # The "global" cell holds what is not personal: markets, shops, catalog, prices.
+    cell_urls: dict[str, str] = Field(default_factory=dict)
+    # Market code -> cell. Markets not named here live in the default cell.
+    market_cells: dict[str, str] = Field(default_factory=dict)
+    default_cell: str = DEFAULT_CELL
+
+    secret_key: str = "insecure-dev-secret-change-me"
+    cookie_secure: bool = False
+    max_body_bytes: int = 2_000_000
+    reservation_ttl_seconds: int = 900
+    embedded_dispatcher: bool = True
+    dispatcher_interval_seconds: float = 2.0
+    # argon2 cost; tests lower it so thousands of sign-ups stay fast
+    password_time_cost: int = 3
+    password_memory_cost_kib: int = 65536
+    log_json: bool = False
+
+    def cell_of_market(self, market_code: str) -> str:
+        return self.market_cells.get(market_code.upper(), self.default_cell)
+
+    @cached_property
+    def cells(self) -> list[str]:
+        """Every cell that holds market data (the global cell excluded)."""
+        return sorted({self.default_cell, *self.market_cells.values()})
+
+    def database_url(self, cell: str) -> str:
+        if cell in self.cell_urls:
+            return self.cell_urls[cell]
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{cell}.db').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"

@@ -1,0 +1,89 @@
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoptide.accounts.models import User
+from shoptide.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from shoptide.shops.models import MEMBER_ROLES, Shop, ShopMember
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "shop"
+
+
+async def create(
+    session: AsyncSession, *, name: str, home_market: str, owner_id: int, is_brand: bool = False
+) -> Shop:
+    shop = Shop(name=name.strip(), slug=slugify(name), home_market=home_market, is_brand=is_brand)
+    session.add(shop)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise Conflict(f"A shop called {name!r} already exists.") from None
+    session.add(ShopMember(shop_id=shop.id, user_id=owner_id, role="owner"))
+    await session.flush()
+    return shop
+
+
+async def get(session: AsyncSession, shop_id: int) -> Shop:
+    shop = await session.get(Shop, shop_id)
+    if shop is None:
+        raise NotFound("Shop not found.")
+    return shop
+
+
+async def get_many(session: AsyncSession, shop_ids: set[int]) -> dict[int, Shop]:
+    if not shop_ids:
+        return {}
+    rows = await session.scalars(select(Shop).where(Shop.id.in_(shop_ids)))
+    return {shop.id: shop for shop in rows}
+
+
+async def memberships(session: AsyncSession, *, user_id: int) -> Sequence[tuple[Shop, str]]:
+    rows = await session.execute(
+        select(Shop, ShopMember.role)
+        .join(ShopMember, ShopMember.shop_id == Shop.id)
+        .where(ShopMember.user_id == user_id)
+        .order_by(Shop.name)
+    )
+    return [(shop, role) for shop, role in rows.tuples()]
+
+
+async def membership(session: AsyncSession, *, user_id: int, shop_id: int) -> ShopMember:
+    member = await session.scalar(
+        select(ShopMember).where(ShopMember.user_id == user_id, ShopMember.shop_id == shop_id)
+    )
+    if member is None:
+        raise NotAllowed("You are not a member of this shop.")
+    return member
+
+
+async def list_members(session: AsyncSession, *, shop_id: int) -> Sequence[tuple[User, str]]:
+    rows = await session.execute(
+        select(User, ShopMember.role)
+        .join(ShopMember, ShopMember.user_id == User.id)
+        .where(ShopMember.shop_id == shop_id)
+        .order_by(ShopMember.role.desc(), User.email)
+    )
+    return [(user, role) for user, role in rows.tuples()]
+
+
+async def add_member(
+    session: AsyncSession, *, shop_id: int, acting_role: str, user_id: int, role: str
+) -> ShopMember:
+    if acting_role != "owner":
+        raise NotAllowed("Only a shop owner can add staff.")
+    if role not in MEMBER_ROLES:
+        raise InvalidInput(f"Role must be one of {', '.join(MEMBER_ROLES)}.")
+    member = ShopMember(shop_id=shop_id, user_id=user_id, role=role)
+    session.add(member)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise Conflict("That person is already a member of this shop.") from None
+    return member
