@@ -1,8 +1,8 @@
 """commerce spine
 
-Revision ID: 1e758826dafa
+Revision ID: 1e64634952d7
 Revises: 
-Create Date: 2026-11-26 10:35:53.282022
+Create Date: 2026-11-26 10:40:21.570169
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import shoptide.db
 
-revision: str = '1e758826dafa'
+revision: str = '1e64634952d7'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -126,6 +126,7 @@ def upgrade() -> None:
     sa.Column('total_minor', sa.BigInteger(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('failure_reason', sa.String(length=200), nullable=False),
+    sa.Column('payment_reference', sa.String(length=40), nullable=False),
     sa.Column('created_at', shoptide.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['shopper_id'], ['user_account.id'], name=op.f('fk_checkout_shopper_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checkout')),

@@ -11,7 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -127,8 +132,7 @@ class Databases:
                 yield session
                 if write:
                     await session.commit()
-                else:
-                    await session.rollback()
+                # a reader just closes: its objects stay loaded for the caller
             except BaseException:
                 await session.rollback()
                 raise
@@ -146,9 +150,7 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option(
-        "file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s"
-    )
+    config.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s")
     config.set_main_option("sqlalchemy.url", url)
     return config
 

@@ -68,8 +68,9 @@ GlobalWrite = Annotated[AsyncSession, Depends(global_writer, scope="function")]
 # --- who is asking ----------------------------------------------------------------------
 
 
-async def _load_principal(databases: Databases, cell: str, user_id: int | None = None,
-                          token: str | None = None) -> Principal:
+async def _load_principal(
+    databases: Databases, cell: str, user_id: int | None = None, token: str | None = None
+) -> Principal:
     async with databases.session(cell, write=False) as session:
         if token is not None:
             user = await accounts_service.user_for_token(session, token)

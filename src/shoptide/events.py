@@ -61,6 +61,7 @@ class OrderCancelled(DomainEvent):
     order_id: int
     shop_id: int
     market: str
+    checkout_id: int
     refund_minor: int
     currency: str
     reason: str

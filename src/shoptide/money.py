@@ -9,8 +9,16 @@ from babel.numbers import parse_pattern
 # Minor-unit exponent we charge in. IDR and VND have 2 on paper (ISO 4217) but none in
 # practice: prices are whole rupiah and dong, so we store them as such.
 CURRENCY_EXPONENTS: dict[str, int] = {
-    "USD": 2, "EUR": 2, "GBP": 2, "THB": 2, "MYR": 2, "SGD": 2, "PHP": 2,
-    "IDR": 0, "VND": 0, "JPY": 0,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "THB": 2,
+    "MYR": 2,
+    "SGD": 2,
+    "PHP": 2,
+    "IDR": 0,
+    "VND": 0,
+    "JPY": 0,
 }
 
 

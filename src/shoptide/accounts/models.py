@@ -32,7 +32,9 @@ class Address(Base):
     __tablename__ = "address"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     full_name: Mapped[str] = mapped_column(String(120))
     line1: Mapped[str] = mapped_column(String(200))
     line2: Mapped[str] = mapped_column(String(200), default="")
@@ -50,6 +52,8 @@ class ApiToken(Base):
     __table_args__ = (UniqueConstraint("token_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -30,7 +30,9 @@ class Passwords:
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(password_hash or self._dummy, password) and bool(password_hash)
+            return self._hasher.verify(password_hash or self._dummy, password) and bool(
+                password_hash
+            )
         except VerificationError:
             return False
 
@@ -84,7 +86,12 @@ async def create(
 
 
 async def authenticate(
-    session: AsyncSession, *, email: str, password: str, passwords: Passwords, roles: tuple[str, ...]
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    passwords: Passwords,
+    roles: tuple[str, ...],
 ) -> User:
     user = await session.scalar(select(User).where(User.email == _normalise_email(email)))
     ok = passwords.verify(user.password_hash if user else None, password)
@@ -128,9 +135,9 @@ def cell_of_token(token: str) -> str:
 
 async def user_for_token(session: AsyncSession, token: str) -> User:
     user = await session.scalar(
-        select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-            ApiToken.token_hash == _token_hash(token)
-        )
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_hash(token))
     )
     if user is None or not user.is_active:
         raise NotSignedIn("The bearer token is invalid or revoked.")

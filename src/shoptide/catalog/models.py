@@ -3,7 +3,15 @@ per-market price list."""
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shoptide.db import Base, UTCDateTime, utcnow
@@ -55,7 +63,9 @@ class Variant(Base):
     __table_args__ = (UniqueConstraint("sku"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
     sku: Mapped[str] = mapped_column(String(64))
     size: Mapped[str] = mapped_column(String(40), default="")
     colour: Mapped[str] = mapped_column(String(40), default="")
@@ -73,7 +83,9 @@ class ProductImage(Base):
     __tablename__ = "product_image"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
     filename: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -88,8 +100,12 @@ class Listing(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    variant_id: Mapped[int] = mapped_column(ForeignKey("variant.id", ondelete="CASCADE"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("variant.id", ondelete="CASCADE"), index=True
+    )
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
     market_code: Mapped[str] = mapped_column(ForeignKey("market.code"), index=True)
     price_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))

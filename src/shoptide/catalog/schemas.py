@@ -1,6 +1,9 @@
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shoptide.money import Money, format_money
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
@@ -16,8 +19,9 @@ class VariantIn(BaseModel):
     size: str = Field(default="", max_length=40)
     colour: str = Field(default="", max_length=40)
     prices: list[PriceIn] = Field(min_length=1, max_length=20)
-    stock: dict[str, int] = Field(
-        default_factory=dict, description="Units available per market code",
+    stock: dict[str, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
+        default_factory=dict,
+        description="Units available per market code",
         examples=[{"US": 25}],
     )
 
@@ -85,3 +89,11 @@ class ProductPage(BaseModel):
     page: int
     per_page: int
     total: int
+
+
+def money_read(amount_minor: int, currency: str, locale: str) -> MoneyRead:
+    return MoneyRead(
+        amount_minor=amount_minor,
+        currency=currency,
+        display=format_money(Money(amount_minor, currency), locale),
+    )

@@ -10,12 +10,19 @@ from sqlalchemy.orm import selectinload
 
 from shoptide.catalog.models import Category, Listing, Product, ProductImage, Variant
 from shoptide.catalog.schemas import PriceIn, ProductCreate, ProductUpdate, VariantIn
+from shoptide.db import Databases
 from shoptide.errors import Conflict, InvalidInput, NotFound
+from shoptide.inventory import service as inventory_service
 from shoptide.markets import service as markets_service
 from shoptide.money import Money
+from shoptide.settings import GLOBAL_CELL
 
-SORTS = {"popular": "Popular", "price_asc": "Price: low to high", "price_desc": "Price: high to low",
-         "newest": "Newest"}
+SORTS = {
+    "popular": "Popular",
+    "price_asc": "Price: low to high",
+    "price_desc": "Price: high to low",
+    "newest": "Newest",
+}
 
 
 @dataclass
@@ -37,7 +44,9 @@ class Shelf:
 
 
 async def list_categories(session: AsyncSession) -> Sequence[Category]:
-    return (await session.scalars(select(Category).order_by(Category.position, Category.name))).all()
+    return (
+        await session.scalars(select(Category).order_by(Category.position, Category.name))
+    ).all()
 
 
 async def get_category(session: AsyncSession, slug: str) -> Category:
@@ -75,9 +84,11 @@ async def browse(
         "price_desc": (price_from.desc(), Product.id),
         "newest": (Product.created_at.desc(), Product.id.desc()),
     }.get(sort, (Product.popularity.desc(), Product.id))
-    rows = (await session.execute(
-        base.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)
-    )).all()
+    rows = (
+        await session.execute(
+            base.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)
+        )
+    ).all()
     products = await _products_with_images([row[0] for row in rows], session)
     items = [ShelfItem(products[pid], Money(int(minor), currency)) for pid, minor, currency in rows]
     return Shelf(items=items, total=total, page=page, per_page=per_page)
@@ -87,7 +98,8 @@ async def _products_with_images(ids: list[int], session: AsyncSession) -> dict[i
     if not ids:
         return {}
     rows = await session.scalars(
-        select(Product).where(Product.id.in_(ids))
+        select(Product)
+        .where(Product.id.in_(ids))
         .options(selectinload(Product.images), selectinload(Product.category))
     )
     return {product.id: product for product in rows}
@@ -99,9 +111,9 @@ def _full_product():  # type: ignore[no-untyped-def]
     )
 
 
-async def get_for_market(session: AsyncSession, product_id: int, *, market: str) -> tuple[
-    Product, dict[int, Listing]
-]:
+async def get_for_market(
+    session: AsyncSession, product_id: int, *, market: str
+) -> tuple[Product, dict[int, Listing]]:
     """A published product and its variants' listings in the market, or NotFound."""
     product = await session.scalar(_full_product().where(Product.id == product_id))
     listings = await listings_of_product(session, product_id, market=market)
@@ -110,8 +122,9 @@ async def get_for_market(session: AsyncSession, product_id: int, *, market: str)
     return product, listings
 
 
-async def listings_of_product(session: AsyncSession, product_id: int, *, market: str
-                              ) -> dict[int, Listing]:
+async def listings_of_product(
+    session: AsyncSession, product_id: int, *, market: str
+) -> dict[int, Listing]:
     rows = await session.scalars(
         select(Listing).where(Listing.product_id == product_id, Listing.market_code == market)
     )
@@ -132,8 +145,9 @@ class Sellable:
     image: str | None
 
 
-async def sellables(session: AsyncSession, variant_ids: Sequence[int], *, market: str
-                    ) -> dict[int, Sellable]:
+async def sellables(
+    session: AsyncSession, variant_ids: Sequence[int], *, market: str
+) -> dict[int, Sellable]:
     """Published variants with a price in the market, by variant id (missing ones omitted)."""
     if not variant_ids:
         return {}
@@ -141,16 +155,23 @@ async def sellables(session: AsyncSession, variant_ids: Sequence[int], *, market
         select(Variant, Listing)
         .join(Listing, Listing.variant_id == Variant.id)
         .join(Product, Product.id == Variant.product_id)
-        .where(Variant.id.in_(variant_ids), Listing.market_code == market,
-               Product.status == "published")
+        .where(
+            Variant.id.in_(variant_ids),
+            Listing.market_code == market,
+            Product.status == "published",
+        )
         .options(selectinload(Variant.product).selectinload(Product.images))
     )
     result = {}
-    for variant, listing in rows.tuples():
+    for variant, listing in rows:
         product = variant.product
         result[variant.id] = Sellable(
-            variant_id=variant.id, product_id=product.id, shop_id=product.shop_id, sku=variant.sku,
-            title=product.title, variant_label=variant.label,
+            variant_id=variant.id,
+            product_id=product.id,
+            shop_id=product.shop_id,
+            sku=variant.sku,
+            title=product.title,
+            variant_label=variant.label,
             price=Money(listing.price_minor, listing.currency),
             image=product.images[0].filename if product.images else None,
         )
@@ -168,9 +189,11 @@ async def variant_by_sku(session: AsyncSession, sku: str) -> Variant:
 
 
 async def list_for_shop(session: AsyncSession, *, shop_id: int) -> Sequence[Product]:
-    return (await session.scalars(
-        _full_product().where(Product.shop_id == shop_id).order_by(Product.id.desc())
-    )).all()
+    return (
+        await session.scalars(
+            _full_product().where(Product.shop_id == shop_id).order_by(Product.id.desc())
+        )
+    ).all()
 
 
 async def get_for_shop(session: AsyncSession, product_id: int, *, shop_id: int) -> Product:
@@ -182,8 +205,9 @@ async def get_for_shop(session: AsyncSession, product_id: int, *, shop_id: int) 
 
 
 async def listings_by_variant(session: AsyncSession, product_id: int) -> dict[int, list[Listing]]:
-    rows = await session.scalars(select(Listing).where(Listing.product_id == product_id)
-                                 .order_by(Listing.market_code))
+    rows = await session.scalars(
+        select(Listing).where(Listing.product_id == product_id).order_by(Listing.market_code)
+    )
     grouped: dict[int, list[Listing]] = {}
     for listing in rows:
         grouped.setdefault(listing.variant_id, []).append(listing)
@@ -202,14 +226,22 @@ async def _price_to_minor(session: AsyncSession, price: PriceIn) -> tuple[str, M
         raise InvalidInput(f"Price {price.amount} {market.currency}: {exc}.") from None
 
 
-async def _build_variant(session: AsyncSession, product: Product, data: VariantIn, position: int
-                         ) -> Variant:
-    variant = Variant(sku=data.sku, size=data.size.strip(), colour=data.colour.strip(),
-                      position=position)
+async def _build_variant(
+    session: AsyncSession, product: Product, data: VariantIn, position: int
+) -> Variant:
+    variant = Variant(
+        sku=data.sku, size=data.size.strip(), colour=data.colour.strip(), position=position
+    )
     for price in data.prices:
         market, money = await _price_to_minor(session, price)
-        variant.listings.append(Listing(product=product, market_code=market,
-                                        price_minor=money.amount, currency=money.currency))
+        variant.listings.append(
+            Listing(
+                product=product,
+                market_code=market,
+                price_minor=money.amount,
+                currency=money.currency,
+            )
+        )
     for market in data.stock:
         if market.upper() not in {listing.market_code for listing in variant.listings}:
             raise InvalidInput(f"SKU {data.sku} has stock for {market} but no price there.")
@@ -221,8 +253,13 @@ async def create(session: AsyncSession, *, shop_id: int, data: ProductCreate) ->
     skus = [variant.sku for variant in data.variants]
     if len(set(skus)) != len(skus):
         raise InvalidInput("Each variant needs its own SKU.")
-    product = Product(shop_id=shop_id, category_id=category.id, title=data.title.strip(),
-                      description=data.description.strip(), status="draft")
+    product = Product(
+        shop_id=shop_id,
+        category_id=category.id,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        status="draft",
+    )
     session.add(product)
     for position, variant_data in enumerate(data.variants):
         product.variants.append(await _build_variant(session, product, variant_data, position))
@@ -245,7 +282,9 @@ async def update(session: AsyncSession, product: Product, *, data: ProductUpdate
     return product
 
 
-async def set_price(session: AsyncSession, product: Product, *, sku: str, price: PriceIn) -> Listing:
+async def set_price(
+    session: AsyncSession, product: Product, *, sku: str, price: PriceIn
+) -> Listing:
     variant = next((v for v in product.variants if v.sku == sku), None)
     if variant is None:
         raise NotFound(f"SKU {sku!r} is not a variant of this product.")
@@ -254,8 +293,13 @@ async def set_price(session: AsyncSession, product: Product, *, sku: str, price:
         select(Listing).where(Listing.variant_id == variant.id, Listing.market_code == market)
     )
     if listing is None:
-        listing = Listing(variant_id=variant.id, product_id=product.id, market_code=market,
-                          currency=money.currency, price_minor=money.amount)
+        listing = Listing(
+            variant_id=variant.id,
+            product_id=product.id,
+            market_code=market,
+            currency=money.currency,
+            price_minor=money.amount,
+        )
         session.add(listing)
     listing.price_minor = money.amount
     await session.flush()
@@ -275,3 +319,46 @@ async def add_image(session: AsyncSession, product: Product, *, filename: str) -
     session.add(image)
     await session.flush()
     return image
+
+
+# --- Orchestration across the global cell and market cells --------------------------------
+# Prices live in the global cell and stock in each market's cell: two databases, so these
+# commit the product first (a draft, invisible to shoppers) and then each cell's stock.
+
+
+async def create_with_stock(databases: Databases, *, shop_id: int, data: ProductCreate) -> Product:
+    async with databases.session(GLOBAL_CELL) as session:
+        product = await create(session, shop_id=shop_id, data=data)
+        levels = [
+            (variant.id, market.upper(), available)
+            for variant, variant_data in zip(product.variants, data.variants, strict=True)
+            for market, available in variant_data.stock.items()
+        ]
+    for variant_id, market, available in levels:
+        await _write_stock(databases, variant_id=variant_id, market=market, available=available)
+    return product
+
+
+async def set_stock(
+    databases: Databases, product: Product, *, sku: str, market: str, available: int
+) -> None:
+    variant = next((v for v in product.variants if v.sku == sku), None)
+    if variant is None:
+        raise NotFound(f"SKU {sku!r} is not a variant of this product.")
+    async with databases.session(GLOBAL_CELL, write=False) as session:
+        listings = await listings_of_product(session, product.id, market=market.upper())
+    if variant.id not in listings:
+        raise InvalidInput(f"Set a price for {sku} in {market.upper()} before adding stock there.")
+    await _write_stock(databases, variant_id=variant.id, market=market.upper(), available=available)
+
+
+async def _write_stock(
+    databases: Databases, *, variant_id: int, market: str, available: int
+) -> None:
+    if not 0 <= available <= 1_000_000:
+        raise InvalidInput("Stock must be between 0 and 1,000,000 units.")
+    cell = databases.settings.cell_of_market(market)
+    async with databases.session(cell) as session:
+        await inventory_service.set_level(
+            session, variant_id=variant_id, market=market, available=available
+        )

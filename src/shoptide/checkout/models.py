@@ -1,3 +1,4 @@
+import uuid
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
@@ -6,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shoptide.db import Base, UTCDateTime, utcnow
 
 CHECKOUT_STATUSES = ("pending_payment", "paid", "failed", "expired")
+MAX_LINE_QUANTITY = 99
 
 
 class CartLine(Base):
@@ -16,7 +18,9 @@ class CartLine(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    shopper_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    shopper_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     variant_id: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -36,4 +40,6 @@ class Checkout(Base):
     total_minor: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(20), default="pending_payment", index=True)
     failure_reason: Mapped[str] = mapped_column(String(200), default="")
+    # sent to the gateway as its idempotency key: unique across cells and database resets
+    payment_reference: Mapped[str] = mapped_column(String(40), default=lambda: uuid.uuid4().hex)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,6 +1,7 @@
 from pydantic import BaseModel, Field
 
 from shoptide.catalog.schemas import MoneyRead
+from shoptide.orders.schemas import OrderRead
 
 
 class AddressIn(BaseModel):
@@ -43,3 +44,11 @@ class CheckoutIn(BaseModel):
     address_id: int | None = Field(default=None, description="One of your saved addresses")
     card_number: str = Field(min_length=12, max_length=23, examples=["4242 4242 4242 4242"])
     save_address: bool = False
+
+
+class CheckoutRead(BaseModel):
+    id: int
+    status: str
+    failure_reason: str
+    total: MoneyRead
+    orders: list[OrderRead]

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.service import Sellable
-from shoptide.checkout.models import CartLine, Checkout
+from shoptide.checkout.models import MAX_LINE_QUANTITY, CartLine, Checkout
 from shoptide.db import Databases, utcnow
 from shoptide.errors import InvalidInput, NotFound, OutOfStock
 from shoptide.inventory import service as inventory_service
@@ -27,8 +27,6 @@ from shoptide.payments import service as payments_service
 from shoptide.payments.gateway import PaymentGateway
 from shoptide.payments.models import Payment
 from shoptide.settings import GLOBAL_CELL
-
-MAX_LINE_QUANTITY = 99
 
 
 @dataclass
@@ -58,13 +56,15 @@ class Cart:
 
 
 async def _cart_lines(cell: AsyncSession, shopper_id: int) -> list[CartLine]:
-    rows = await cell.scalars(select(CartLine).where(CartLine.shopper_id == shopper_id)
-                              .order_by(CartLine.id))
+    rows = await cell.scalars(
+        select(CartLine).where(CartLine.shopper_id == shopper_id).order_by(CartLine.id)
+    )
     return list(rows)
 
 
-async def get_cart(cell: AsyncSession, global_: AsyncSession, *, shopper_id: int, market: Market
-                   ) -> Cart:
+async def get_cart(
+    cell: AsyncSession, global_: AsyncSession, *, shopper_id: int, market: Market
+) -> Cart:
     """The shopper's cart with today's prices; lines no longer sold in the market drop out."""
     lines = await _cart_lines(cell, shopper_id)
     variant_ids = [line.variant_id for line in lines]
@@ -73,8 +73,9 @@ async def get_cart(cell: AsyncSession, global_: AsyncSession, *, shopper_id: int
     cart = Cart(market=market.code, currency=market.currency)
     for line in lines:
         if line.variant_id in sellables:
-            cart.items.append(CartItem(sellables[line.variant_id], line.quantity,
-                                       stock.get(line.variant_id, 0)))
+            cart.items.append(
+                CartItem(sellables[line.variant_id], line.quantity, stock.get(line.variant_id, 0))
+            )
     return cart
 
 
@@ -87,28 +88,42 @@ def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
 async def _sellable_by_sku(global_: AsyncSession, sku: str, market: Market) -> Sellable:
     variant = await catalog_service.variant_by_sku(global_, sku)
     sellable = (await catalog_service.sellables(global_, [variant.id], market=market.code)).get(
-        variant.id)
+        variant.id
+    )
     if sellable is None:
         raise NotFound(f"SKU {sku!r} is not sold in {market.name}.")
     return sellable
 
 
-async def set_quantity(cell: AsyncSession, global_: AsyncSession, *, shopper_id: int,
-                       market: Market, sku: str, quantity: int, add: bool = False) -> Cart:
+async def set_quantity(
+    cell: AsyncSession,
+    global_: AsyncSession,
+    *,
+    shopper_id: int,
+    market: Market,
+    sku: str,
+    quantity: int,
+    add: bool = False,
+) -> Cart:
     """Set (or with add=True, increase) a line's quantity; 0 removes the line."""
     _check_quantity(quantity, allow_zero=not add)
     sellable = await _sellable_by_sku(global_, sku, market)
-    line = await cell.scalar(select(CartLine).where(CartLine.shopper_id == shopper_id,
-                                                    CartLine.variant_id == sellable.variant_id))
+    line = await cell.scalar(
+        select(CartLine).where(
+            CartLine.shopper_id == shopper_id, CartLine.variant_id == sellable.variant_id
+        )
+    )
     new_quantity = quantity + (line.quantity if line and add else 0)
     _check_quantity(new_quantity, allow_zero=True)
-    available = (await inventory_service.levels(cell, [sellable.variant_id],
-                                                market=market.code)).get(sellable.variant_id, 0)
+    available = (
+        await inventory_service.levels(cell, [sellable.variant_id], market=market.code)
+    ).get(sellable.variant_id, 0)
     if new_quantity > available:
         raise OutOfStock(f"Only {available} of {sellable.title} ({sellable.variant_label}) left.")
     if line is None and new_quantity:
-        cell.add(CartLine(shopper_id=shopper_id, variant_id=sellable.variant_id,
-                          quantity=new_quantity))
+        cell.add(
+            CartLine(shopper_id=shopper_id, variant_id=sellable.variant_id, quantity=new_quantity)
+        )
     elif line is not None and new_quantity:
         line.quantity = new_quantity
     elif line is not None:
@@ -129,72 +144,130 @@ class CheckoutResult:
         return self.checkout.status == "paid"
 
 
-async def _existing(databases: Databases, cell: str, shopper_id: int, key: str
-                    ) -> CheckoutResult | None:
+async def _existing(
+    databases: Databases, cell: str, shopper_id: int, key: str
+) -> CheckoutResult | None:
     async with databases.session(cell, write=False) as session:
-        checkout = await session.scalar(select(Checkout).where(
-            Checkout.shopper_id == shopper_id, Checkout.idempotency_key == key))
+        checkout = await session.scalar(
+            select(Checkout).where(
+                Checkout.shopper_id == shopper_id, Checkout.idempotency_key == key
+            )
+        )
         if checkout is None:
             return None
         return CheckoutResult(
-            checkout, list(await orders_service.for_checkout(session, checkout.id)),
-            await payments_service.get_payment(session, checkout_id=checkout.id), replayed=True)
+            checkout,
+            list(await orders_service.for_checkout(session, checkout.id)),
+            await payments_service.get_payment(session, checkout_id=checkout.id),
+            replayed=True,
+        )
 
 
 def _drafts_by_shop(cart: Cart) -> dict[int, list[LineDraft]]:
     by_shop: dict[int, list[LineDraft]] = {}
     for item in cart.items:
         s = item.sellable
-        by_shop.setdefault(s.shop_id, []).append(LineDraft(
-            product_id=s.product_id, variant_id=s.variant_id, sku=s.sku, title=s.title,
-            variant_label=s.variant_label, unit_price_minor=s.price.amount, quantity=item.quantity))
+        by_shop.setdefault(s.shop_id, []).append(
+            LineDraft(
+                product_id=s.product_id,
+                variant_id=s.variant_id,
+                sku=s.sku,
+                title=s.title,
+                variant_label=s.variant_label,
+                unit_price_minor=s.price.amount,
+                quantity=item.quantity,
+            )
+        )
     return by_shop
 
 
-async def _open_checkout(databases: Databases, cell: str, *, shopper_id: int, market: Market,
-                         key: str, address: ShippingAddress, ttl: timedelta) -> Checkout:
+async def _open_checkout(
+    databases: Databases,
+    cell: str,
+    *,
+    shopper_id: int,
+    market: Market,
+    key: str,
+    address: ShippingAddress,
+    ttl: timedelta,
+) -> Checkout:
     """Step 1, one transaction: record the checkout, reserve stock, create the orders."""
-    async with databases.session(GLOBAL_CELL, write=False) as global_, \
-            databases.session(cell) as session:
+    async with (
+        databases.session(GLOBAL_CELL, write=False) as global_,
+        databases.session(cell) as session,
+    ):
         cart = await get_cart(session, global_, shopper_id=shopper_id, market=market)
         if not cart.items:
             raise InvalidInput("Your cart is empty.")
-        checkout = Checkout(shopper_id=shopper_id, idempotency_key=key, market_code=market.code,
-                            currency=market.currency, total_minor=cart.total.amount)
+        checkout = Checkout(
+            shopper_id=shopper_id,
+            idempotency_key=key,
+            market_code=market.code,
+            currency=market.currency,
+            total_minor=cart.total.amount,
+        )
         session.add(checkout)
         await session.flush()
         await inventory_service.reserve(
-            session, market=market.code, checkout_id=checkout.id, expires_at=utcnow() + ttl,
-            items=[(i.sellable.variant_id, i.quantity, f"{i.sellable.title} ({i.sellable.variant_label})")
-                   for i in cart.items])
+            session,
+            market=market.code,
+            checkout_id=checkout.id,
+            expires_at=utcnow() + ttl,
+            items=[
+                (
+                    i.sellable.variant_id,
+                    i.quantity,
+                    f"{i.sellable.title} ({i.sellable.variant_label})",
+                )
+                for i in cart.items
+            ],
+        )
         for shop_id, drafts in _drafts_by_shop(cart).items():
             await orders_service.create(
-                session, checkout_id=checkout.id, shopper_id=shopper_id, shop_id=shop_id,
-                market=market.code, currency=market.currency, tax_rate_bp=market.tax_rate_bp,
-                lines=drafts, address=address)
+                session,
+                checkout_id=checkout.id,
+                shopper_id=shopper_id,
+                shop_id=shop_id,
+                market=market.code,
+                currency=market.currency,
+                tax_rate_bp=market.tax_rate_bp,
+                lines=drafts,
+                address=address,
+            )
         return checkout
 
 
-async def _settle(databases: Databases, cell: str, checkout: Checkout,
-                  outcome: payments_service.ChargeOutcome) -> CheckoutResult:
+async def _settle(
+    databases: Databases, cell: str, checkout: Checkout, outcome: payments_service.ChargeOutcome
+) -> CheckoutResult:
     """Step 3, one transaction: paid → stock sold, cart emptied; declined → all put back."""
     async with databases.session(cell) as session:
         new_status = "paid" if outcome.succeeded else "failed"
-        moved = (await session.execute(
-            update(Checkout).where(Checkout.id == checkout.id,
-                                   Checkout.status == "pending_payment")
-            .values(status=new_status, failure_reason=outcome.decline_reason[:200])
-        )).rowcount
+        moved = (
+            await session.execute(
+                update(Checkout)
+                .where(Checkout.id == checkout.id, Checkout.status == "pending_payment")
+                .values(status=new_status, failure_reason=outcome.decline_reason[:200])
+            )
+        ).rowcount
         payment = await payments_service.record_payment(
-            session, checkout_id=checkout.id,
-            amount=Money(checkout.total_minor, checkout.currency), outcome=outcome)
+            session,
+            checkout_id=checkout.id,
+            amount=Money(checkout.total_minor, checkout.currency),
+            outcome=outcome,
+        )
         orders = list(await orders_service.for_checkout(session, checkout.id))
         if moved and outcome.succeeded:
             await inventory_service.consume(session, checkout_id=checkout.id)
-            await orders_service.mark_paid(session, orders, note=f"Paid by card •••• {outcome.card_last4}")
+            await orders_service.mark_paid(
+                session, orders, note=f"Paid by card •••• {outcome.card_last4}"
+            )
             bought = [line.variant_id for order in orders for line in order.lines]
-            await session.execute(delete(CartLine).where(CartLine.shopper_id == checkout.shopper_id,
-                                                         CartLine.variant_id.in_(bought)))
+            await session.execute(
+                delete(CartLine).where(
+                    CartLine.shopper_id == checkout.shopper_id, CartLine.variant_id.in_(bought)
+                )
+            )
         elif moved:
             await inventory_service.release(session, checkout_id=checkout.id)
             await orders_service.mark_payment_failed(session, orders, note=outcome.decline_reason)
@@ -226,8 +299,9 @@ async def place(
     if (existing := await _existing(databases, cell, shopper_id, key)) is not None:
         return existing
     try:
-        checkout = await _open_checkout(databases, cell, shopper_id=shopper_id, market=market,
-                                        key=key, address=address, ttl=ttl)
+        checkout = await _open_checkout(
+            databases, cell, shopper_id=shopper_id, market=market, key=key, address=address, ttl=ttl
+        )
     except IntegrityError:
         # a concurrent request with the same key created it first
         existing = await _existing(databases, cell, shopper_id, key)
@@ -235,8 +309,11 @@ async def place(
             raise
         return existing
     outcome = await payments_service.charge(
-        gateway, reference=f"checkout-{cell}-{checkout.id}",
-        amount=Money(checkout.total_minor, checkout.currency), card_number=card_number)
+        gateway,
+        reference=checkout.payment_reference,
+        amount=Money(checkout.total_minor, checkout.currency),
+        card_number=card_number,
+    )
     return await _settle(databases, cell, checkout, outcome)
 
 
@@ -244,16 +321,21 @@ async def expire_stale(databases: Databases, cell: str, *, now: datetime | None 
     """Give back the stock of checkouts whose payment never completed; returns how many."""
     expired = 0
     async with databases.session(cell) as session:
-        for checkout_id in await inventory_service.expired_checkout_ids(session, now=now or utcnow()):
-            moved = (await session.execute(
-                update(Checkout).where(Checkout.id == checkout_id,
-                                       Checkout.status == "pending_payment")
-                .values(status="expired", failure_reason="Payment was not completed in time.")
-            )).rowcount
+        for checkout_id in await inventory_service.expired_checkout_ids(
+            session, now=now or utcnow()
+        ):
+            moved = (
+                await session.execute(
+                    update(Checkout)
+                    .where(Checkout.id == checkout_id, Checkout.status == "pending_payment")
+                    .values(status="expired", failure_reason="Payment was not completed in time.")
+                )
+            ).rowcount
             await inventory_service.release(session, checkout_id=checkout_id)
             if moved:
                 orders = list(await orders_service.for_checkout(session, checkout_id))
                 await orders_service.mark_payment_failed(
-                    session, orders, note="Payment was not completed in time.")
+                    session, orders, note="Payment was not completed in time."
+                )
                 expired += 1
     return expired

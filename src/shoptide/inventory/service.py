@@ -11,7 +11,9 @@ from shoptide.errors import OutOfStock
 from shoptide.inventory.models import Reservation, Stock
 
 
-async def set_level(session: AsyncSession, *, variant_id: int, market: str, available: int) -> Stock:
+async def set_level(
+    session: AsyncSession, *, variant_id: int, market: str, available: int
+) -> Stock:
     stock = await session.scalar(
         select(Stock).where(Stock.variant_id == variant_id, Stock.market_code == market)
     )
@@ -23,15 +25,18 @@ async def set_level(session: AsyncSession, *, variant_id: int, market: str, avai
     return stock
 
 
-async def levels(session: AsyncSession, variant_ids: Iterable[int], *, market: str) -> dict[int, int]:
+async def levels(
+    session: AsyncSession, variant_ids: Iterable[int], *, market: str
+) -> dict[int, int]:
     ids = list(variant_ids)
     if not ids:
         return {}
     rows = await session.execute(
-        select(Stock.variant_id, Stock.available)
-        .where(Stock.variant_id.in_(ids), Stock.market_code == market)
+        select(Stock.variant_id, Stock.available).where(
+            Stock.variant_id.in_(ids), Stock.market_code == market
+        )
     )
-    return {variant_id: available for variant_id, available in rows.tuples()}
+    return {variant_id: available for variant_id, available in rows}
 
 
 async def reserve(
@@ -50,24 +55,31 @@ async def reserve(
     for variant_id, quantity, label in sorted(items):
         stock_id = await session.scalar(
             update(Stock)
-            .where(Stock.variant_id == variant_id, Stock.market_code == market,
-                   Stock.available >= quantity)
+            .where(
+                Stock.variant_id == variant_id,
+                Stock.market_code == market,
+                Stock.available >= quantity,
+            )
             .values(available=Stock.available - quantity)
             .returning(Stock.id)
         )
         if stock_id is None:
             raise OutOfStock(f"Sorry, {label} doesn't have {quantity} left in stock.")
-        session.add(Reservation(stock_id=stock_id, checkout_id=checkout_id, quantity=quantity,
-                                expires_at=expires_at))
+        session.add(
+            Reservation(
+                stock_id=stock_id, checkout_id=checkout_id, quantity=quantity, expires_at=expires_at
+            )
+        )
     await session.flush()
 
 
 async def _take_reservations(session: AsyncSession, checkout_id: int) -> list[tuple[int, int]]:
     rows = await session.execute(
-        delete(Reservation).where(Reservation.checkout_id == checkout_id)
+        delete(Reservation)
+        .where(Reservation.checkout_id == checkout_id)
         .returning(Reservation.stock_id, Reservation.quantity)
     )
-    return [(stock_id, quantity) for stock_id, quantity in rows.tuples()]
+    return [(stock_id, quantity) for stock_id, quantity in rows]
 
 
 async def release(session: AsyncSession, *, checkout_id: int) -> None:
@@ -87,7 +99,8 @@ async def restock(session: AsyncSession, *, items: Iterable[tuple[int, int]], ma
     """Return sold (variant_id, quantity) units to the shelf, e.g. on cancellation."""
     for variant_id, quantity in items:
         await session.execute(
-            update(Stock).where(Stock.variant_id == variant_id, Stock.market_code == market)
+            update(Stock)
+            .where(Stock.variant_id == variant_id, Stock.market_code == market)
             .values(available=Stock.available + quantity)
         )
 

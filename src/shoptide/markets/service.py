@@ -25,8 +25,16 @@ async def ensure_defaults(session: AsyncSession) -> int:
     added = 0
     for position, (code, name, currency, locale, tax) in enumerate(DEFAULT_MARKETS):
         if code not in existing:
-            session.add(Market(code=code, name=name, currency=currency, locale=locale,
-                               tax_rate_bp=tax, position=position))
+            session.add(
+                Market(
+                    code=code,
+                    name=name,
+                    currency=currency,
+                    locale=locale,
+                    tax_rate_bp=tax,
+                    position=position,
+                )
+            )
             added += 1
     await session.flush()
     return added

@@ -32,7 +32,9 @@ class Order(Base):
     tracking_number: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
-    lines: Mapped[list["OrderLine"]] = relationship(order_by="OrderLine.id", cascade="all, delete-orphan")
+    lines: Mapped[list["OrderLine"]] = relationship(
+        order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
     history: Mapped[list["OrderStatusChange"]] = relationship(
         order_by="OrderStatusChange.id", cascade="all, delete-orphan"
     )
@@ -42,7 +44,9 @@ class OrderLine(Base):
     __tablename__ = "order_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
+    )
     product_id: Mapped[int] = mapped_column(Integer)
     variant_id: Mapped[int] = mapped_column(Integer)
     sku: Mapped[str] = mapped_column(String(64))
@@ -57,7 +61,9 @@ class OrderStatusChange(Base):
     __tablename__ = "order_status_change"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
+    )
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(300), default="")

@@ -24,12 +24,21 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "cancelled": frozenset(),
 }
 STATUS_LABELS = {
-    "pending_payment": "Awaiting payment", "paid": "Paid", "payment_failed": "Payment failed",
-    "confirmed": "Confirmed", "shipped": "Shipped", "delivered": "Delivered",
+    "pending_payment": "Awaiting payment",
+    "paid": "Paid",
+    "payment_failed": "Payment failed",
+    "confirmed": "Confirmed",
+    "shipped": "Shipped",
+    "delivered": "Delivered",
     "cancelled": "Cancelled",
 }
-ACTION_VERBS = {"confirmed": "confirm", "shipped": "ship", "cancelled": "cancel",
-                "delivered": "mark delivered", "paid": "mark paid"}
+ACTION_VERBS = {
+    "confirmed": "confirm",
+    "shipped": "ship",
+    "cancelled": "cancel",
+    "delivered": "mark delivered",
+    "paid": "mark paid",
+}
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,9 @@ def _transition(order: Order, to_status: str, note: str = "") -> None:
             f"Order #{order.id} is {STATUS_LABELS[order.status].lower()}; "
             f"it can't be {STATUS_LABELS[to_status].lower()} now."
         )
-    order.history.append(OrderStatusChange(from_status=order.status, to_status=to_status, note=note))
+    order.history.append(
+        OrderStatusChange(from_status=order.status, to_status=to_status, note=note)
+    )
     order.status = to_status
 
 
@@ -82,20 +93,38 @@ async def create(
 ) -> Order:
     subtotal = sum(line.unit_price_minor * line.quantity for line in lines)
     order = Order(
-        checkout_id=checkout_id, shopper_id=shopper_id, shop_id=shop_id, market_code=market,
-        currency=currency, subtotal_minor=subtotal, tax_minor=included_tax(subtotal, tax_rate_bp),
-        total_minor=subtotal, status="pending_payment",
-        ship_name=address.full_name, ship_line1=address.line1, ship_line2=address.line2,
-        ship_city=address.city, ship_postal_code=address.postal_code,
-        ship_country=address.country_code, ship_phone=address.phone,
-        lines=[OrderLine(**line.__dict__, line_total_minor=line.unit_price_minor * line.quantity)
-               for line in lines],
-        history=[OrderStatusChange(from_status=None, to_status="pending_payment", note="Order placed")],
+        checkout_id=checkout_id,
+        shopper_id=shopper_id,
+        shop_id=shop_id,
+        market_code=market,
+        currency=currency,
+        subtotal_minor=subtotal,
+        tax_minor=included_tax(subtotal, tax_rate_bp),
+        total_minor=subtotal,
+        status="pending_payment",
+        ship_name=address.full_name,
+        ship_line1=address.line1,
+        ship_line2=address.line2,
+        ship_city=address.city,
+        ship_postal_code=address.postal_code,
+        ship_country=address.country_code,
+        ship_phone=address.phone,
+        lines=[
+            OrderLine(**line.__dict__, line_total_minor=line.unit_price_minor * line.quantity)
+            for line in lines
+        ],
+        history=[
+            OrderStatusChange(from_status=None, to_status="pending_payment", note="Order placed")
+        ],
     )
     session.add(order)
     await session.flush()
-    events.record(session, events.OrderPlaced(**_event_fields(order), total_minor=order.total_minor,
-                                              currency=order.currency))
+    events.record(
+        session,
+        events.OrderPlaced(
+            **_event_fields(order), total_minor=order.total_minor, currency=order.currency
+        ),
+    )
     return order
 
 
@@ -104,16 +133,22 @@ def _with_details():  # type: ignore[no-untyped-def]
 
 
 async def for_checkout(session: AsyncSession, checkout_id: int) -> Sequence[Order]:
-    return (await session.scalars(
-        _with_details().where(Order.checkout_id == checkout_id).order_by(Order.id)
-    )).all()
+    return (
+        await session.scalars(
+            _with_details().where(Order.checkout_id == checkout_id).order_by(Order.id)
+        )
+    ).all()
 
 
 async def mark_paid(session: AsyncSession, orders: Sequence[Order], *, note: str) -> None:
     for order in orders:
         _transition(order, "paid", note)
-        events.record(session, events.OrderPaid(**_event_fields(order),
-                                                total_minor=order.total_minor, currency=order.currency))
+        events.record(
+            session,
+            events.OrderPaid(
+                **_event_fields(order), total_minor=order.total_minor, currency=order.currency
+            ),
+        )
     await session.flush()
 
 
@@ -123,12 +158,17 @@ async def mark_payment_failed(session: AsyncSession, orders: Sequence[Order], *,
     await session.flush()
 
 
-async def list_for_shopper(session: AsyncSession, *, shopper_id: int, limit: int = 50
-                           ) -> Sequence[Order]:
-    return (await session.scalars(
-        _with_details().where(Order.shopper_id == shopper_id)
-        .order_by(Order.id.desc()).limit(limit)
-    )).all()
+async def list_for_shopper(
+    session: AsyncSession, *, shopper_id: int, limit: int = 50
+) -> Sequence[Order]:
+    return (
+        await session.scalars(
+            _with_details()
+            .where(Order.shopper_id == shopper_id)
+            .order_by(Order.id.desc())
+            .limit(limit)
+        )
+    ).all()
 
 
 async def get_for_shopper(session: AsyncSession, order_id: int, *, shopper_id: int) -> Order:
@@ -151,7 +191,7 @@ async def count_by_status(session: AsyncSession, *, shop_id: int) -> dict[str, i
     rows = await session.execute(
         select(Order.status, func.count()).where(Order.shop_id == shop_id).group_by(Order.status)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def get_for_shop(session: AsyncSession, order_id: int, *, shop_id: int) -> Order:
@@ -173,8 +213,12 @@ async def ship(session: AsyncSession, order: Order, *, carrier: str, tracking_nu
         raise InvalidInput("Enter the parcel's tracking number (up to 80 characters).")
     _transition(order, "shipped", f"{carrier or 'Carrier'} {tracking_number}")
     order.carrier, order.tracking_number = carrier[:60], tracking_number
-    events.record(session, events.OrderShipped(**_event_fields(order), carrier=order.carrier,
-                                               tracking_number=tracking_number))
+    events.record(
+        session,
+        events.OrderShipped(
+            **_event_fields(order), carrier=order.carrier, tracking_number=tracking_number
+        ),
+    )
     await session.flush()
     return order
 
@@ -190,11 +234,19 @@ async def cancel(session: AsyncSession, order: Order, *, reason: str) -> Order:
     reason = reason.strip()[:200] or "Cancelled by the shop"
     _transition(order, "cancelled", reason)
     await inventory_service.restock(
-        session, items=[(line.variant_id, line.quantity) for line in order.lines],
+        session,
+        items=[(line.variant_id, line.quantity) for line in order.lines],
         market=order.market_code,
     )
-    events.record(session, events.OrderCancelled(**_event_fields(order),
-                                                 refund_minor=order.total_minor,
-                                                 currency=order.currency, reason=reason))
+    events.record(
+        session,
+        events.OrderCancelled(
+            **_event_fields(order),
+            checkout_id=order.checkout_id,
+            refund_minor=order.total_minor,
+            currency=order.currency,
+            reason=reason,
+        ),
+    )
     await session.flush()
     return order

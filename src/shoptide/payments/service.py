@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from shoptide.db import Databases
 from shoptide.errors import InvalidInput
 from shoptide.money import Money
 from shoptide.payments.gateway import CardDeclined, GatewayUnavailable, PaymentGateway
@@ -40,30 +41,42 @@ def _retrying() -> AsyncRetrying:
     )
 
 
-async def charge(gateway: PaymentGateway, *, reference: str, amount: Money, card_number: str
-                 ) -> ChargeOutcome:
+async def charge(
+    gateway: PaymentGateway, *, reference: str, amount: Money, card_number: str
+) -> ChargeOutcome:
     """Charge with retries on transient errors; never raises for a decline."""
     attempts = 0
     try:
         async for attempt in _retrying():
             with attempt:
                 attempts += 1
-                result = await gateway.charge(reference=reference, amount=amount,
-                                              card_number=card_number)
+                result = await gateway.charge(
+                    reference=reference, amount=amount, card_number=card_number
+                )
     except CardDeclined as exc:
         return ChargeOutcome(False, "", card_number[-4:], attempts, str(exc))
     except GatewayUnavailable:
-        return ChargeOutcome(False, "", card_number[-4:], attempts,
-                             "The payment service is not answering. Please try again shortly.")
+        return ChargeOutcome(
+            False,
+            "",
+            card_number[-4:],
+            attempts,
+            "The payment service is not answering. Please try again shortly.",
+        )
     return ChargeOutcome(True, result.gateway_ref, result.card_last4, attempts)
 
 
-async def record_payment(session: AsyncSession, *, checkout_id: int, amount: Money,
-                         outcome: ChargeOutcome) -> Payment:
+async def record_payment(
+    session: AsyncSession, *, checkout_id: int, amount: Money, outcome: ChargeOutcome
+) -> Payment:
     payment = Payment(
-        checkout_id=checkout_id, amount_minor=amount.amount, currency=amount.currency,
-        status="succeeded" if outcome.succeeded else "declined", gateway_ref=outcome.gateway_ref,
-        card_last4=outcome.card_last4, attempts=outcome.attempts,
+        checkout_id=checkout_id,
+        amount_minor=amount.amount,
+        currency=amount.currency,
+        status="succeeded" if outcome.succeeded else "declined",
+        gateway_ref=outcome.gateway_ref,
+        card_last4=outcome.card_last4,
+        attempts=outcome.attempts,
         decline_reason=outcome.decline_reason,
     )
     session.add(payment)
@@ -82,18 +95,28 @@ async def refunds_for(session: AsyncSession, order_ids: list[int]) -> dict[int, 
     return {refund.order_id: refund for refund in rows}
 
 
-async def refund_order(session_factory, gateway: PaymentGateway, *, order_id: int,  # type: ignore[no-untyped-def]
-                       amount: Money) -> None:
+async def refund_order(
+    databases: Databases,
+    gateway: PaymentGateway,
+    *,
+    cell: str,
+    order_id: int,
+    checkout_id: int,
+    amount: Money,
+) -> None:
     """Refund a cancelled order once, however often the event is delivered."""
-    async with session_factory() as session:
+    async with databases.session(cell, write=False) as session:
         if await session.scalar(select(Refund.id).where(Refund.order_id == order_id)):
             return
-    reference = f"refund-order-{order_id}"
+        payment = await get_payment(session, checkout_id=checkout_id)
+    if payment is None or payment.status != "succeeded":
+        return  # nothing was charged, so nothing to give back
+    reference = f"refund-{payment.gateway_ref}-{order_id}"
     async for attempt in _retrying():
         with attempt:
             gateway_ref = await gateway.refund(reference=reference, amount=amount)
     try:
-        async with session_factory() as session:
+        async with databases.session(cell) as session:
             session.add(Refund(order_id=order_id, amount_minor=amount.amount,
                                currency=amount.currency, gateway_ref=gateway_ref))
     except IntegrityError:

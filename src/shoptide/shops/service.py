@@ -5,7 +5,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import User
+from shoptide.accounts.service import Passwords
 from shoptide.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shoptide.shops.models import MEMBER_ROLES, Shop, ShopMember
 
@@ -50,7 +52,7 @@ async def memberships(session: AsyncSession, *, user_id: int) -> Sequence[tuple[
         .where(ShopMember.user_id == user_id)
         .order_by(Shop.name)
     )
-    return [(shop, role) for shop, role in rows.tuples()]
+    return [(shop, role) for shop, role in rows]
 
 
 async def membership(session: AsyncSession, *, user_id: int, shop_id: int) -> ShopMember:
@@ -69,7 +71,7 @@ async def list_members(session: AsyncSession, *, shop_id: int) -> Sequence[tuple
         .where(ShopMember.shop_id == shop_id)
         .order_by(ShopMember.role.desc(), User.email)
     )
-    return [(user, role) for user, role in rows.tuples()]
+    return [(user, role) for user, role in rows]
 
 
 async def add_member(
@@ -87,3 +89,29 @@ async def add_member(
     except IntegrityError:
         raise Conflict("That person is already a member of this shop.") from None
     return member
+
+
+async def add_staff_account(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    acting_role: str,
+    email: str,
+    display_name: str,
+    password: str,
+    role: str,
+    passwords: Passwords,
+) -> User:
+    """Create a merchant account for a new colleague and seat them in the shop."""
+    if acting_role != "owner":
+        raise NotAllowed("Only a shop owner can add staff.")
+    user = await accounts_service.create(
+        session,
+        email=email,
+        password=password,
+        display_name=display_name,
+        role="merchant",
+        passwords=passwords,
+    )
+    await add_member(session, shop_id=shop_id, acting_role=acting_role, user_id=user.id, role=role)
+    return user

@@ -1,0 +1,120 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from shoptide.accounts import service
+from shoptide.deps import CsrfChecked, DatabasesDep, SettingsDep
+from shoptide.errors import DomainError
+from shoptide.settings import GLOBAL_CELL
+from shoptide.web.rendering import PageDep
+
+public_router = APIRouter()
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _sign_in(request: Request, user_id: int, cell: str) -> None:
+    csrf = request.session.get("csrf")
+    market = request.session.get("market")
+    request.session.clear()  # a fresh session on sign-in (no fixation)
+    request.session.update({"uid": user_id, "cell": cell, "csrf": csrf, "market": market})
+
+
+@public_router.get("/signin", response_class=HTMLResponse)
+async def signin_form(page: PageDep, next: str = "/") -> HTMLResponse:
+    return page.render("accounts/signin.html", next=_safe_next(next))
+
+
+@public_router.post("/signin", dependencies=[CsrfChecked], response_model=None)
+async def signin(
+    request: Request,
+    page: PageDep,
+    databases: DatabasesDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=200)],
+    account: Annotated[str, Form(pattern="^(shopper|business)$")] = "shopper",
+    next: Annotated[str, Form()] = "/",
+) -> HTMLResponse | RedirectResponse:
+    """Shoppers sign in to the market they picked; merchants and operators to the global cell."""
+    if account == "shopper":
+        cell, roles = settings.cell_of_market(page.market.code), ("shopper",)
+    else:
+        cell, roles = GLOBAL_CELL, ("merchant", "operator")
+    try:
+        async with databases.session(cell, write=False) as session:
+            user = await service.authenticate(
+                session,
+                email=email,
+                password=password,
+                passwords=request.app.state.passwords,
+                roles=roles,
+            )
+            if user.role == "shopper" and user.market_code != page.market.code:
+                raise DomainError("That account shops in another market. Pick it above first.")
+    except DomainError as exc:
+        return page.render(
+            "accounts/signin.html",
+            status_code=400,
+            error=exc.message,
+            email=email,
+            account=account,
+            next=_safe_next(next),
+        )
+    _sign_in(request, user.id, cell)
+    default = {"merchant": "/seller", "operator": "/admin"}.get(user.role, "/")
+    return RedirectResponse(_safe_next(next) if next != "/" else default, status_code=303)
+
+
+@public_router.get("/signup", response_class=HTMLResponse)
+async def signup_form(page: PageDep) -> HTMLResponse:
+    return page.render("accounts/signup.html")
+
+
+@public_router.post("/signup", dependencies=[CsrfChecked], response_model=None)
+async def signup(
+    request: Request,
+    page: PageDep,
+    databases: DatabasesDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=200)],
+    display_name: Annotated[str, Form(max_length=120)],
+) -> HTMLResponse | RedirectResponse:
+    cell = settings.cell_of_market(page.market.code)
+    try:
+        if "@" not in email:
+            raise DomainError("Enter a valid email address.")
+        async with databases.session(cell) as session:
+            user = await service.create(
+                session,
+                email=email,
+                password=password,
+                display_name=display_name,
+                role="shopper",
+                market_code=page.market.code,
+                passwords=request.app.state.passwords,
+            )
+    except DomainError as exc:
+        return page.render(
+            "accounts/signup.html",
+            status_code=400,
+            error=exc.message,
+            email=email,
+            display_name=display_name,
+        )
+    _sign_in(request, user.id, cell)
+    page.flash(f"Welcome to Shoptide, {user.display_name}!")
+    return RedirectResponse("/", status_code=303)
+
+
+@public_router.post("/signout", dependencies=[CsrfChecked])
+async def signout(request: Request) -> RedirectResponse:
+    market = request.session.get("market")
+    request.session.clear()
+    if market:
+        request.session["market"] = market
+    return RedirectResponse("/", status_code=303)

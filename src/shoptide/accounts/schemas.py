@@ -1,0 +1,44 @@
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+
+class TokenRequest(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=200)
+    market: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="Shoppers sign in to their market; merchants leave it out",
+    )
+
+
+class TokenRead(BaseModel):
+    token: str
+    token_type: str = "bearer"
+
+
+class ShopperCreate(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=200)
+    display_name: str = Field(min_length=1, max_length=120)
+    market: str = Field(min_length=2, max_length=2)
+
+
+class UserRead(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: str
+    market: str | None
+
+
+class AddressRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    full_name: str
+    line1: str
+    line2: str
+    city: str
+    postal_code: str
+    country_code: str
+    phone: str

@@ -1,0 +1,150 @@
+"""Operations console (sqladmin) for operators: markets, shops, categories and accounts in
+the global cell at /admin; each market cell's shoppers and orders at /admin/cell/<name>."""
+
+from fastapi import FastAPI, Request
+from sqladmin import Admin, ModelView
+from sqladmin.authentication import AuthenticationBackend
+
+from shoptide.accounts import service as accounts_service
+from shoptide.accounts.models import User
+from shoptide.catalog.models import Category, Product
+from shoptide.errors import NotSignedIn
+from shoptide.markets.models import Market
+from shoptide.orders.models import Order
+from shoptide.settings import GLOBAL_CELL
+from shoptide.shops.models import Shop, ShopMember
+
+
+class OperatorLogin(AuthenticationBackend):
+    def __init__(self, app: FastAPI) -> None:
+        settings = app.state.settings
+        super().__init__(
+            secret_key=settings.secret_key,
+            session_cookie="shoptide_admin",
+            same_site="strict",
+            https_only=settings.cookie_secure,
+        )
+        self.app = app
+
+    async def login(self, request: Request) -> bool:
+        form = await request.form()
+        try:
+            async with self.app.state.databases.session(GLOBAL_CELL, write=False) as session:
+                user = await accounts_service.authenticate(
+                    session,
+                    email=str(form.get("username", "")),
+                    password=str(form.get("password", "")),
+                    passwords=self.app.state.passwords,
+                    roles=("operator",),
+                )
+        except NotSignedIn:
+            return False
+        request.session.update({"user_id": user.id})
+        return True
+
+    async def logout(self, request: Request) -> bool:
+        request.session.clear()
+        return True
+
+    async def authenticate(self, request: Request) -> bool:
+        return bool(request.session.get("user_id"))
+
+
+class MarketAdmin(ModelView, model=Market):
+    column_list = [
+        Market.code,
+        Market.name,
+        Market.currency,
+        Market.locale,
+        Market.tax_rate_bp,
+        Market.active,
+    ]
+    form_columns = [
+        Market.code,
+        Market.name,
+        Market.currency,
+        Market.locale,
+        Market.tax_rate_bp,
+        Market.active,
+        Market.position,
+    ]
+    can_delete = False
+    icon = "fa-solid fa-globe"
+
+
+class ShopAdmin(ModelView, model=Shop):
+    column_list = [Shop.id, Shop.name, Shop.slug, Shop.home_market, Shop.is_brand, Shop.created_at]
+    column_searchable_list = [Shop.name]
+    form_columns = [Shop.name, Shop.slug, Shop.home_market, Shop.is_brand]
+    icon = "fa-solid fa-store"
+
+
+class ShopMemberAdmin(ModelView, model=ShopMember):
+    column_list = [ShopMember.id, ShopMember.shop_id, ShopMember.user_id, ShopMember.role]
+    name_plural = "Shop members"
+
+
+class CategoryAdmin(ModelView, model=Category):
+    column_list = [Category.id, Category.slug, Category.name, Category.position]
+    name_plural = "Categories"
+
+
+class ProductAdmin(ModelView, model=Product):
+    column_list = [Product.id, Product.title, Product.shop_id, Product.status, Product.popularity]
+    column_searchable_list = [Product.title]
+    form_columns = [Product.title, Product.description, Product.status]
+    can_create = False
+
+
+class UserAdmin(ModelView, model=User):
+    column_list = [
+        User.id,
+        User.email,
+        User.display_name,
+        User.role,
+        User.market_code,
+        User.is_active,
+        User.created_at,
+    ]
+    column_searchable_list = [User.email, User.display_name]
+    form_columns = [User.display_name, User.role, User.is_active]
+    can_create = False
+    name = "Account"
+    icon = "fa-solid fa-user"
+
+
+class OrderAdmin(ModelView, model=Order):
+    column_list = [
+        Order.id,
+        Order.market_code,
+        Order.shop_id,
+        Order.status,
+        Order.total_minor,
+        Order.currency,
+        Order.created_at,
+    ]
+    can_create = can_edit = can_delete = False
+    icon = "fa-solid fa-receipt"
+
+
+def mount_admin(app: FastAPI) -> None:
+    databases = app.state.databases
+    console = Admin(
+        app,
+        databases.engine(GLOBAL_CELL),
+        base_url="/admin",
+        title="Shoptide operations",
+        authentication_backend=OperatorLogin(app),
+    )
+    for view in (MarketAdmin, ShopAdmin, ShopMemberAdmin, CategoryAdmin, ProductAdmin, UserAdmin):
+        console.add_view(view)
+    for cell in databases.settings.cells:
+        cell_console = Admin(
+            app,
+            databases.engine(cell),
+            base_url=f"/admin/cell/{cell}",
+            title=f"Shoptide cell {cell}",
+            authentication_backend=OperatorLogin(app),
+        )
+        for view in (UserAdmin, OrderAdmin):
+            cell_console.add_view(view)

@@ -1,0 +1,204 @@
+"""create_app(): settings, cells, middleware, routers, templates, lifespan."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shoptide import logs
+from shoptide.accounts.service import Passwords
+from shoptide.db import Databases
+from shoptide.errors import DomainError
+from shoptide.events import Dispatcher, HandlerRegistry
+from shoptide.payments import handlers as payment_handlers
+from shoptide.payments.gateway import PaymentGateway, TestGateway
+from shoptide.settings import Settings
+from shoptide.web.rendering import PACKAGE_DIR, templates
+
+log = structlog.get_logger(__name__)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuses request bodies over the limit with 413, whether or not they declare a length."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except BodyTooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            _error_body("payload_too_large", f"The request body is over {self.max_bytes:,} bytes."),
+            status_code=413,
+        )
+        await response(scope, receive, send)
+
+
+def _error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", "text/html"
+    )
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            return "The request body is not valid JSON."
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
+        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    return "; ".join(parts) or "The request is not valid."
+
+
+def _error_response(
+    request: Request, status: int, code: str, message: str, **extra: Any
+) -> Response:
+    if _wants_html(request) and status == 401:
+        return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
+    if _wants_html(request):
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "status": status,
+                "message": message,
+                "page": None,
+                "user": None,
+                "market": None,
+                "markets": [],
+                "csrf_token": "",
+                "flash": None,
+            },
+            status_code=status,
+        )
+    return JSONResponse(_error_body(code, message, **extra), status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return _error_response(request, exc.status_code, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return _error_response(
+            request,
+            422,
+            "invalid_input",
+            _describe_validation(exc),
+            details=[{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()],
+        )
+
+
+def _register_handlers(
+    registry: HandlerRegistry, databases: Databases, gateway: PaymentGateway
+) -> None:
+    payment_handlers.register(registry, databases, gateway)
+
+
+def create_app(
+    settings: Settings | None = None, *, gateway: PaymentGateway | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    logs.configure(json=settings.log_json)
+    databases = Databases(settings)
+    registry = HandlerRegistry()
+    gateway = gateway or TestGateway()
+    _register_handlers(registry, databases, gateway)
+    dispatcher = Dispatcher(databases, registry)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from shoptide import background
+
+        tasks = []
+        if settings.embedded_dispatcher:
+            tasks.append(asyncio.create_task(background.run_embedded(app)))
+        yield
+        for task in tasks:
+            task.cancel()
+        await databases.dispose()
+
+    app = FastAPI(
+        title="Shoptide",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Content-commerce platform API. Authenticate with "
+        "`Authorization: Bearer <token>` from POST /api/v1/auth/token.",
+    )
+    app.state.settings = settings
+    app.state.databases = databases
+    app.state.gateway = gateway
+    app.state.registry = registry
+    app.state.dispatcher = dispatcher
+    app.state.passwords = Passwords(settings)
+
+    _install_error_handlers(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="shoptide",
+        same_site="lax",
+        https_only=settings.cookie_secure,
+        max_age=14 * 24 * 3600,
+    )
+    app.add_middleware(logs.RequestIdMiddleware)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
+    app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
+    _include_routers(app)
+    _mount_admin(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from shoptide import api, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+
+def _mount_admin(app: FastAPI) -> None:
+    from shoptide.admin import mount_admin
+
+    mount_admin(app)

@@ -1,0 +1,46 @@
+"""Background work of the embedded mode: outbox dispatch and expiry of unpaid checkouts.
+
+`shoptide worker` runs the same loop in its own process when the web app runs with
+SHOPTIDE_EMBEDDED_DISPATCHER=false.
+"""
+
+import asyncio
+
+import structlog
+from fastapi import FastAPI
+
+from shoptide.checkout import service as checkout_service
+from shoptide.db import Databases
+from shoptide.events import Dispatcher
+
+log = structlog.get_logger(__name__)
+
+
+async def sweep_expired(databases: Databases) -> int:
+    expired = 0
+    for cell in databases.settings.cells:
+        expired += await checkout_service.expire_stale(databases, cell)
+    return expired
+
+
+async def run_loop(databases: Databases, dispatcher: Dispatcher, interval: float) -> None:
+    sweeper = asyncio.create_task(_sweep_forever(databases, interval * 15))
+    try:
+        await dispatcher.run_forever(interval)
+    finally:
+        sweeper.cancel()
+
+
+async def _sweep_forever(databases: Databases, interval: float) -> None:
+    while True:
+        try:
+            if expired := await sweep_expired(databases):
+                log.info("expired unpaid checkouts", count=expired)
+        except Exception:
+            log.exception("expiry sweep failed")
+        await asyncio.sleep(interval)
+
+
+async def run_embedded(app: FastAPI) -> None:
+    settings = app.state.settings
+    await run_loop(app.state.databases, app.state.dispatcher, settings.dispatcher_interval_seconds)

@@ -1,0 +1,184 @@
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response, status
+from fastapi.responses import JSONResponse
+
+from shoptide.accounts import service as accounts_service
+from shoptide.catalog.schemas import money_read
+from shoptide.checkout import service
+from shoptide.checkout.schemas import (
+    CartItemIn,
+    CartLineRead,
+    CartQuantityIn,
+    CartRead,
+    CheckoutIn,
+    CheckoutRead,
+)
+from shoptide.deps import (
+    CellRead,
+    CellWrite,
+    CurrentCell,
+    CurrentMarket,
+    CurrentShopper,
+    DatabasesDep,
+    GatewayDep,
+    GlobalRead,
+    SettingsDep,
+)
+from shoptide.errors import InvalidInput
+from shoptide.orders.schemas import order_read
+from shoptide.orders.service import ShippingAddress
+
+router = APIRouter(tags=["cart & checkout"])
+
+
+def _cart_read(cart: service.Cart, locale: str) -> CartRead:
+    return CartRead(
+        market=cart.market,
+        lines=[
+            CartLineRead(
+                sku=i.sellable.sku,
+                product_id=i.sellable.product_id,
+                title=i.sellable.title,
+                variant_label=i.sellable.variant_label,
+                quantity=i.quantity,
+                unit_price=money_read(i.sellable.price.amount, i.sellable.price.currency, locale),
+                line_total=money_read(i.line_total.amount, i.line_total.currency, locale),
+                available=i.available,
+            )
+            for i in cart.items
+        ],
+        total=money_read(cart.total.amount, cart.total.currency, locale),
+    )
+
+
+@router.get("/cart", response_model=CartRead)
+async def get_cart(
+    user: CurrentShopper, cell: CellRead, global_: GlobalRead, market: CurrentMarket
+) -> CartRead:
+    cart = await service.get_cart(cell, global_, shopper_id=user.user_id, market=market)
+    return _cart_read(cart, market.locale)
+
+
+@router.post("/cart/items", response_model=CartRead)
+async def add_to_cart(
+    body: CartItemIn,
+    user: CurrentShopper,
+    cell: CellWrite,
+    global_: GlobalRead,
+    market: CurrentMarket,
+) -> CartRead:
+    cart = await service.set_quantity(
+        cell,
+        global_,
+        shopper_id=user.user_id,
+        market=market,
+        sku=body.sku,
+        quantity=body.quantity,
+        add=True,
+    )
+    return _cart_read(cart, market.locale)
+
+
+@router.put("/cart/items/{sku}", response_model=CartRead)
+async def set_cart_quantity(
+    sku: str,
+    body: CartQuantityIn,
+    user: CurrentShopper,
+    cell: CellWrite,
+    global_: GlobalRead,
+    market: CurrentMarket,
+) -> CartRead:
+    cart = await service.set_quantity(
+        cell, global_, shopper_id=user.user_id, market=market, sku=sku, quantity=body.quantity
+    )
+    return _cart_read(cart, market.locale)
+
+
+@router.delete("/cart/items/{sku}", response_model=CartRead)
+async def remove_from_cart(
+    sku: str, user: CurrentShopper, cell: CellWrite, global_: GlobalRead, market: CurrentMarket
+) -> CartRead:
+    cart = await service.set_quantity(
+        cell, global_, shopper_id=user.user_id, market=market, sku=sku, quantity=0
+    )
+    return _cart_read(cart, market.locale)
+
+
+async def shipping_address(
+    databases: DatabasesDep, cell: str, user_id: int, market: str, body: CheckoutIn
+) -> ShippingAddress:
+    """The address to ship to: a saved one of the shopper's, or a new one."""
+    async with databases.session(cell, write=body.save_address and body.address is not None) as s:
+        if body.address_id is not None:
+            saved = await accounts_service.get_address(
+                s, user_id=user_id, address_id=body.address_id
+            )
+            fields = {
+                k: getattr(saved, k)
+                for k in ("full_name", "line1", "line2", "city", "postal_code", "phone")
+            }
+        elif body.address is not None:
+            fields = body.address.model_dump()
+            if body.save_address:
+                await accounts_service.add_address(
+                    s, user_id=user_id, country_code=market, **fields
+                )
+        else:
+            raise InvalidInput("Give a shipping address or the id of a saved one.")
+    return ShippingAddress(country_code=market, **fields)
+
+
+@router.post(
+    "/checkout",
+    response_model=CheckoutRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"description": "Replay of an earlier request with the same key"},
+        402: {"description": "Payment declined; cart and stock unchanged"},
+        409: {"description": "Out of stock"},
+    },
+)
+async def checkout(
+    body: CheckoutIn,
+    response: Response,
+    user: CurrentShopper,
+    market: CurrentMarket,
+    cell: CurrentCell,
+    databases: DatabasesDep,
+    gateway: GatewayDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str, Header(min_length=8, max_length=100)],
+) -> CheckoutRead | JSONResponse:
+    """Pay for the cart. Send the same Idempotency-Key to retry safely."""
+    address = await shipping_address(databases, cell, user.user_id, market.code, body)
+    result = await service.place(
+        databases,
+        gateway,
+        cell=cell,
+        shopper_id=user.user_id,
+        market=market,
+        idempotency_key=idempotency_key,
+        address=address,
+        card_number=body.card_number,
+        ttl=timedelta(seconds=settings.reservation_ttl_seconds),
+    )
+    read = CheckoutRead(
+        id=result.checkout.id,
+        status=result.checkout.status,
+        failure_reason=result.checkout.failure_reason,
+        total=money_read(result.checkout.total_minor, result.checkout.currency, market.locale),
+        orders=[order_read(o, market.locale) for o in result.orders],
+    )
+    if result.checkout.status in ("failed", "expired"):
+        return JSONResponse(
+            {
+                "error": {"code": "payment_declined", "message": result.checkout.failure_reason},
+                "checkout": read.model_dump(mode="json"),
+            },
+            status_code=402,
+        )
+    if result.replayed:
+        response.status_code = status.HTTP_200_OK
+    return read

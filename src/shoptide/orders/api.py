@@ -1,0 +1,130 @@
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoptide.deps import CellRead, CurrentMarket, CurrentSeat, CurrentShopper, DatabasesDep
+from shoptide.errors import NotFound
+from shoptide.markets.models import Market
+from shoptide.orders import service
+from shoptide.orders.models import Order
+from shoptide.orders.schemas import CancelIn, OrderRead, ShipIn, order_read
+from shoptide.payments import service as payments_service
+
+OrderAction = Callable[..., Awaitable[Order]]
+
+router = APIRouter(tags=["orders"])
+seller_router = APIRouter(prefix="/seller", tags=["seller: orders"])
+
+
+async def _read_all(session: AsyncSession, orders: list[Order], locale: str) -> list[OrderRead]:
+    refunds = await payments_service.refunds_for(session, [o.id for o in orders])
+    return [order_read(o, locale, refunds.get(o.id)) for o in orders]
+
+
+@router.get("/orders", response_model=list[OrderRead])
+async def my_orders(
+    user: CurrentShopper, session: CellRead, market: CurrentMarket
+) -> list[OrderRead]:
+    orders = list(await service.list_for_shopper(session, shopper_id=user.user_id))
+    return await _read_all(session, orders, market.locale)
+
+
+@router.get("/orders/{order_id}", response_model=OrderRead)
+async def my_order(
+    order_id: int, user: CurrentShopper, session: CellRead, market: CurrentMarket
+) -> OrderRead:
+    order = await service.get_for_shopper(session, order_id, shopper_id=user.user_id)
+    return (await _read_all(session, [order], market.locale))[0]
+
+
+# --- Seller Center: a shop's orders live in the cells of the markets they were placed in ---
+
+
+@seller_router.get("/orders", response_model=list[OrderRead])
+async def shop_orders(
+    seat: CurrentSeat, databases: DatabasesDep, market: CurrentMarket, status: str | None = None
+) -> list[OrderRead]:
+    result: list[OrderRead] = []
+    for cell in databases.settings.cells:
+        async with databases.session(cell, write=False) as session:
+            orders = list(await service.list_for_shop(session, shop_id=seat.shop.id, status=status))
+            result += await _read_all(session, orders, market.locale)
+    return sorted(result, key=lambda o: o.created_at, reverse=True)
+
+
+async def _act(
+    databases: DatabasesDep,
+    seat: CurrentSeat,
+    market: Market,
+    order_market: str,
+    order_id: int,
+    action: OrderAction | None = None,
+    **kwargs: str,
+) -> OrderRead:
+    """Load the shop's own order from its market's cell, apply the action, read it back."""
+    cell = databases.settings.cell_of_market(order_market.upper())
+    async with databases.session(cell) as session:
+        order = await service.get_for_shop(session, order_id, shop_id=seat.shop.id)
+        if order.market_code != order_market.upper():
+            raise NotFound(f"Order #{order_id} is not one of your shop's orders.")
+        if action is not None:
+            await action(session, order, **kwargs)
+        return (await _read_all(session, [order], market.locale))[0]
+
+
+@seller_router.get("/orders/{order_market}/{order_id}", response_model=OrderRead)
+async def shop_order(
+    order_market: str,
+    order_id: int,
+    seat: CurrentSeat,
+    databases: DatabasesDep,
+    market: CurrentMarket,
+) -> OrderRead:
+    return await _act(databases, seat, market, order_market, order_id)
+
+
+@seller_router.post("/orders/{order_market}/{order_id}/confirm", response_model=OrderRead)
+async def confirm(
+    order_market: str,
+    order_id: int,
+    seat: CurrentSeat,
+    databases: DatabasesDep,
+    market: CurrentMarket,
+) -> OrderRead:
+    return await _act(databases, seat, market, order_market, order_id, service.confirm)
+
+
+@seller_router.post("/orders/{order_market}/{order_id}/ship", response_model=OrderRead)
+async def ship(
+    order_market: str,
+    order_id: int,
+    body: ShipIn,
+    seat: CurrentSeat,
+    databases: DatabasesDep,
+    market: CurrentMarket,
+) -> OrderRead:
+    return await _act(
+        databases,
+        seat,
+        market,
+        order_market,
+        order_id,
+        service.ship,
+        carrier=body.carrier,
+        tracking_number=body.tracking_number,
+    )
+
+
+@seller_router.post("/orders/{order_market}/{order_id}/cancel", response_model=OrderRead)
+async def cancel(
+    order_market: str,
+    order_id: int,
+    body: CancelIn,
+    seat: CurrentSeat,
+    databases: DatabasesDep,
+    market: CurrentMarket,
+) -> OrderRead:
+    return await _act(
+        databases, seat, market, order_market, order_id, service.cancel, reason=body.reason
+    )

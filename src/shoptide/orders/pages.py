@@ -1,0 +1,25 @@
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from shoptide.deps import CellRead, CurrentShopper
+from shoptide.orders import service
+from shoptide.orders.schemas import order_number
+from shoptide.payments import service as payments_service
+from shoptide.web.rendering import PageDep
+
+router = APIRouter()
+
+
+@router.get("/orders", response_class=HTMLResponse)
+async def my_orders(page: PageDep, user: CurrentShopper, cell: CellRead) -> HTMLResponse:
+    orders = await service.list_for_shopper(cell, shopper_id=user.user_id)
+    return page.render("orders/list.html", orders=orders, number=order_number)
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+async def my_order(
+    order_id: int, page: PageDep, user: CurrentShopper, cell: CellRead
+) -> HTMLResponse:
+    order = await service.get_for_shopper(cell, order_id, shopper_id=user.user_id)
+    refund = (await payments_service.refunds_for(cell, [order.id])).get(order.id)
+    return page.render("orders/detail.html", order=order, refund=refund, number=order_number)

@@ -1,0 +1,20 @@
+"""HTML pages. Routes on `private` need a signed-in user; the error handler sends a
+visitor who isn't signed in to the sign-in page."""
+
+from fastapi import APIRouter, Depends
+
+from shoptide.accounts import pages as accounts_pages
+from shoptide.catalog import pages as catalog_pages
+from shoptide.checkout import pages as checkout_pages
+from shoptide.deps import current_user
+from shoptide.markets import pages as markets_pages
+from shoptide.orders import pages as orders_pages
+
+router = APIRouter(include_in_schema=False)
+for module in (markets_pages, accounts_pages, catalog_pages):
+    router.include_router(module.public_router)
+
+private = APIRouter(dependencies=[Depends(current_user)])
+for sub in (checkout_pages.router, orders_pages.router):
+    private.include_router(sub)
+router.include_router(private)

@@ -1,0 +1,19 @@
+"""Payments reacting to other domains' events."""
+
+from shoptide.db import Databases
+from shoptide.events import Delivery, HandlerRegistry, OrderCancelled
+from shoptide.money import Money
+from shoptide.payments import service
+from shoptide.payments.gateway import PaymentGateway
+
+
+def register(registry: HandlerRegistry, databases: Databases, gateway: PaymentGateway) -> None:
+    async def refund_cancelled_order(delivery: Delivery) -> None:
+        payload = delivery.payload
+        if payload["refund_minor"] > 0:
+            await service.refund_order(
+                databases, gateway, cell=delivery.cell, order_id=payload["order_id"],
+                checkout_id=payload["checkout_id"],
+                amount=Money(payload["refund_minor"], payload["currency"]))
+
+    registry.register(OrderCancelled, "payments.refund_cancelled_order", refund_cancelled_order)

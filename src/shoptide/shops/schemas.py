@@ -1,0 +1,24 @@
+from pydantic import BaseModel, EmailStr, Field
+
+
+class StaffCreate(BaseModel):
+    email: EmailStr
+    display_name: str = Field(min_length=1, max_length=120)
+    password: str = Field(min_length=8, max_length=200)
+    role: str = Field(default="staff", pattern="^(owner|staff)$")
+
+
+class MemberRead(BaseModel):
+    user_id: int
+    email: str
+    display_name: str
+    role: str
+
+
+class ShopRead(BaseModel):
+    id: int
+    name: str
+    slug: str
+    home_market: str
+    is_brand: bool
+    my_role: str

@@ -1,0 +1,80 @@
+"""Templates and the context every page shares (who, which market, CSRF token)."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from babel.dates import format_datetime
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from shoptide.accounts.service import Principal
+from shoptide.deps import CurrentMarket, GlobalRead, OptionalUser, csrf_token
+from shoptide.markets import service as markets_service
+from shoptide.markets.models import Market
+from shoptide.money import Money, format_money
+from shoptide.orders.service import STATUS_LABELS
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+TEMPLATE_DIRS = [
+    PACKAGE_DIR / "web" / "templates",
+    *sorted(p for p in PACKAGE_DIR.glob("*/templates") if p.parent.name != "web"),
+]
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIRS),
+        autoescape=select_autoescape(),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["STATUS_LABELS"] = STATUS_LABELS
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+@dataclass
+class Page:
+    request: Request
+    user: Principal | None
+    market: Market
+    markets: list[Market]
+
+    def money(self, amount_minor: int | Money, currency: str | None = None) -> str:
+        money = (
+            amount_minor if isinstance(amount_minor, Money) else Money(amount_minor, currency or "")
+        )
+        return format_money(money, self.market.locale)
+
+    def when(self, moment: Any) -> str:
+        return format_datetime(moment, "medium", locale=self.market.locale)
+
+    def render(self, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+        base = {
+            "page": self,
+            "user": self.user,
+            "market": self.market,
+            "markets": self.markets,
+            "csrf_token": csrf_token(self.request),
+            "flash": self.request.session.pop("flash", None),
+        }
+        return templates.TemplateResponse(
+            self.request, name, {**base, **context}, status_code=status_code
+        )
+
+    def flash(self, message: str) -> None:
+        self.request.session["flash"] = message
+
+
+async def page(
+    request: Request, user: OptionalUser, market: CurrentMarket, session: GlobalRead
+) -> Page:
+    return Page(request, user, market, list(await markets_service.list(session)))
+
+
+PageDep = Annotated[Page, Depends(page)]
