@@ -36,14 +36,19 @@ async def _create_pg_databases() -> dict[str, str]:
                 await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    return {cell: f"postgresql+asyncpg://postgres@{PG_HOST}/{db}" for cell, db in
-            PG_DATABASES.items()}
+    return {
+        cell: f"postgresql+asyncpg://postgres@{PG_HOST}/{db}" for cell, db in PG_DATABASES.items()
+    }
 
 
 def make_settings(data_dir: Path, cell_urls: dict[str, str]) -> Settings:
     return Settings(
-        data_dir=data_dir, cell_urls=cell_urls, market_cells=SEA_MARKETS,
-        password_time_cost=1, password_memory_cost_kib=64, embedded_dispatcher=False,
+        data_dir=data_dir,
+        cell_urls=cell_urls,
+        market_cells=SEA_MARKETS,
+        password_time_cost=1,
+        password_memory_cost_kib=64,
+        embedded_dispatcher=False,
         secret_key="test-secret",
     )
 

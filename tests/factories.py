@@ -51,23 +51,36 @@ async def shopper(databases: Databases, market: str = "US", email: str | None = 
     cell = databases.settings.cell_of_market(market)
     email = email or f"shopper{next(_seq)}@example.com"
     async with databases.session(cell) as session:
-        user = await accounts_service.create(session, email=email, password=PASSWORD,
-                                             display_name=email.split("@")[0], role="shopper",
-                                             market_code=market, passwords=_passwords(databases))
+        user = await accounts_service.create(
+            session,
+            email=email,
+            password=PASSWORD,
+            display_name=email.split("@")[0],
+            role="shopper",
+            market_code=market,
+            passwords=_passwords(databases),
+        )
         token = await accounts_service.issue_token(session, user=user, cell=cell)
     return Account(user.id, email, token, cell, market)
 
 
-async def merchant(databases: Databases, shop_name: str | None = None, email: str | None = None
-                   ) -> Merchant:
+async def merchant(
+    databases: Databases, shop_name: str | None = None, email: str | None = None
+) -> Merchant:
     n = next(_seq)
     email = email or f"merchant{n}@example.com"
     async with databases.session(GLOBAL_CELL) as session:
-        user = await accounts_service.create(session, email=email, password=PASSWORD,
-                                             display_name=f"Merchant {n}", role="merchant",
-                                             passwords=_passwords(databases))
-        shop = await shops_service.create(session, name=shop_name or f"Shop {n}",
-                                          home_market="US", owner_id=user.id)
+        user = await accounts_service.create(
+            session,
+            email=email,
+            password=PASSWORD,
+            display_name=f"Merchant {n}",
+            role="merchant",
+            passwords=_passwords(databases),
+        )
+        shop = await shops_service.create(
+            session, name=shop_name or f"Shop {n}", home_market="US", owner_id=user.id
+        )
         token = await accounts_service.issue_token(session, user=user, cell=GLOBAL_CELL)
     return Merchant(user.id, email, token, GLOBAL_CELL, None, shop.id)
 
@@ -75,9 +88,14 @@ async def merchant(databases: Databases, shop_name: str | None = None, email: st
 async def operator(databases: Databases) -> Account:
     email = f"operator{next(_seq)}@example.com"
     async with databases.session(GLOBAL_CELL) as session:
-        user = await accounts_service.create(session, email=email, password=PASSWORD,
-                                             display_name="Operator", role="operator",
-                                             passwords=_passwords(databases))
+        user = await accounts_service.create(
+            session,
+            email=email,
+            password=PASSWORD,
+            display_name="Operator",
+            role="operator",
+            passwords=_passwords(databases),
+        )
         token = await accounts_service.issue_token(session, user=user, cell=GLOBAL_CELL)
     return Account(user.id, email, token, GLOBAL_CELL)
 
@@ -111,14 +129,24 @@ async def product(
     stock = {"US": 10} if stock is None else stock
     n = next(_seq)
     data = ProductCreate(
-        title=title or f"Product {n}", description="Made for tests.",
+        title=title or f"Product {n}",
+        description="Made for tests.",
         category=await category(databases),
-        variants=[VariantIn(
-            sku=f"SKU-{n}-{i}", size=["S", "M", "L", "XL"][i % 4], colour="Red",
-            prices=[PriceIn(market=m, amount=Money(a, CURRENCY[m]).to_decimal(), currency=CURRENCY[m])
-                    for m, a in prices.items()],
-            stock=stock,
-        ) for i in range(variants)],
+        variants=[
+            VariantIn(
+                sku=f"SKU-{n}-{i}",
+                size=["S", "M", "L", "XL"][i % 4],
+                colour="Red",
+                prices=[
+                    PriceIn(
+                        market=m, amount=Money(a, CURRENCY[m]).to_decimal(), currency=CURRENCY[m]
+                    )
+                    for m, a in prices.items()
+                ],
+                stock=stock,
+            )
+            for i in range(variants)
+        ],
     )
     created = await catalog_service.create_with_stock(databases, shop_id=shop.shop_id, data=data)
     if publish:
@@ -128,16 +156,30 @@ async def product(
     return ProductRef(created.id, [v.sku for v in data.variants], shop.shop_id)
 
 
-ADDRESS = {"full_name": "Ada Shopper", "line1": "1 Main Street", "city": "Springfield",
-           "postal_code": "12345", "phone": "+1 555 0100"}
+ADDRESS = {
+    "full_name": "Ada Shopper",
+    "line1": "1 Main Street",
+    "city": "Springfield",
+    "postal_code": "12345",
+    "phone": "+1 555 0100",
+}
 
 
-async def buy(client: httpx.AsyncClient, account: Account, sku: str, quantity: int = 1,
-              card: str = "4242424242424242", key: str | None = None) -> httpx.Response:
+async def buy(
+    client: httpx.AsyncClient,
+    account: Account,
+    sku: str,
+    quantity: int = 1,
+    card: str = "4242424242424242",
+    key: str | None = None,
+) -> httpx.Response:
     """Put the SKU in the cart and check out through the API."""
-    added = await client.post("/api/v1/cart/items", json={"sku": sku, "quantity": quantity},
-                              headers=account.headers)
+    added = await client.post(
+        "/api/v1/cart/items", json={"sku": sku, "quantity": quantity}, headers=account.headers
+    )
     assert added.status_code == 200, added.text
-    return await client.post("/api/v1/checkout", json={"address": ADDRESS, "card_number": card},
-                             headers={**account.headers,
-                                      "Idempotency-Key": key or f"key-{next(_seq):08d}"})
+    return await client.post(
+        "/api/v1/checkout",
+        json={"address": ADDRESS, "card_number": card},
+        headers={**account.headers, "Idempotency-Key": key or f"key-{next(_seq):08d}"},
+    )

@@ -188,9 +188,13 @@ async def current_seat(
     seats = await shops_service.memberships(session, user_id=user.user_id)
     if not seats:
         raise NotAllowed("Your account is not a member of any shop yet.")
-    wanted = x_shop_id if request.url.path.startswith("/api/") else request.session.get("shop_id")
+    if not request.url.path.startswith("/api/"):
+        # pages remember the chosen shop; a stale choice falls back to the first shop
+        wanted = request.session.get("shop_id")
+        shop, role = next(((s, r) for s, r in seats if s.id == wanted), seats[0])
+        return Seat(shop, role, user)
     for shop, role in seats:
-        if wanted is None or shop.id == wanted:
+        if x_shop_id is None or shop.id == x_shop_id:
             return Seat(shop, role, user)
     raise NotAllowed("You are not a member of that shop.")
 

@@ -7,6 +7,7 @@ handler's success is recorded per (event, handler) so a re-run never delivers tw
 """
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 from collections.abc import Awaitable, Callable
@@ -231,8 +232,6 @@ class Dispatcher:
                 await self.run_once()
             except Exception:
                 log.exception("dispatcher pass failed")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=interval)
-            except TimeoutError:
-                pass
             self._wakeup.clear()

@@ -81,7 +81,7 @@ class Money:
 
 
 def format_money(money: Money, locale: str) -> str:
-    """Format with the locale's currency pattern and our exponent (Rp 150.000, not Rp 150.000,00)."""
+    """Locale currency pattern with our exponent: Rp 150.000, not Rp 150.000,00."""
     loc = Locale.parse(locale)
     pattern = parse_pattern(loc.currency_formats["standard"].pattern)
     digits = exponent(money.currency)

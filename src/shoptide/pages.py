@@ -9,12 +9,13 @@ from shoptide.checkout import pages as checkout_pages
 from shoptide.deps import current_user
 from shoptide.markets import pages as markets_pages
 from shoptide.orders import pages as orders_pages
+from shoptide.seller import pages as seller_pages
 
 router = APIRouter(include_in_schema=False)
 for module in (markets_pages, accounts_pages, catalog_pages):
     router.include_router(module.public_router)
 
 private = APIRouter(dependencies=[Depends(current_user)])
-for sub in (checkout_pages.router, orders_pages.router):
+for sub in (checkout_pages.router, orders_pages.router, seller_pages.router):
     private.include_router(sub)
 router.include_router(private)

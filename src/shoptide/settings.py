@@ -23,7 +23,7 @@ class Settings(BaseSettings):
 
     secret_key: str = "insecure-dev-secret-change-me"
     cookie_secure: bool = False
-    max_body_bytes: int = 2_000_000
+    max_body_bytes: int = 6_000_000  # product photos up to 5 MB
     reservation_ttl_seconds: int = 900
     embedded_dispatcher: bool = True
     dispatcher_interval_seconds: float = 2.0

@@ -6,16 +6,23 @@ from shoptide.orders.models import Order
 from tests import factories
 
 
-async def stock_left(databases, market: str) -> list[int]:  # noqa: ANN001
+async def stock_left(databases, market: str) -> list[int]:
     async with databases.session(databases.settings.cell_of_market(market), write=False) as s:
-        return list(await s.scalars(select(Stock.available).where(Stock.market_code == market)
-                                    .order_by(Stock.id)))
+        return list(
+            await s.scalars(
+                select(Stock.available).where(Stock.market_code == market).order_by(Stock.id)
+            )
+        )
 
 
-async def cart_size(databases, account) -> int:  # noqa: ANN001
+async def cart_size(databases, account) -> int:
     async with databases.session(account.cell, write=False) as s:
-        return await s.scalar(select(func.count()).select_from(CartLine)
-                              .where(CartLine.shopper_id == account.id)) or 0
+        return (
+            await s.scalar(
+                select(func.count()).select_from(CartLine).where(CartLine.shopper_id == account.id)
+            )
+            or 0
+        )
 
 
 async def test_paid_checkout_takes_stock_and_empties_cart(client, databases):
@@ -40,8 +47,7 @@ async def test_declined_card_keeps_cart_and_stock(client, databases):
     item = await factories.product(databases, shop, stock={"US": 5})
     buyer = await factories.shopper(databases, "US")
 
-    response = await factories.buy(client, buyer, item.skus[0], quantity=2,
-                                   card="4000000000000002")
+    response = await factories.buy(client, buyer, item.skus[0], quantity=2, card="4000000000000002")
 
     assert response.status_code == 402
     assert "declined" in response.json()["error"]["message"]
@@ -69,7 +75,8 @@ async def test_same_idempotency_key_returns_the_same_order(client, databases):
     second = await client.post(
         "/api/v1/checkout",
         json={"address": factories.ADDRESS, "card_number": "4242424242424242"},
-        headers={**buyer.headers, "Idempotency-Key": "same-key-123"})
+        headers={**buyer.headers, "Idempotency-Key": "same-key-123"},
+    )
 
     assert first.status_code == 201
     assert second.status_code == 200

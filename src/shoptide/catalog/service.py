@@ -100,7 +100,11 @@ async def _products_with_images(ids: list[int], session: AsyncSession) -> dict[i
     rows = await session.scalars(
         select(Product)
         .where(Product.id.in_(ids))
-        .options(selectinload(Product.images), selectinload(Product.category))
+        .options(
+            selectinload(Product.images),
+            selectinload(Product.category),
+            selectinload(Product.variants),  # the shelf card says "from" for several variants
+        )
     )
     return {product.id: product for product in rows}
 

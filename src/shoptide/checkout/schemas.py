@@ -15,7 +15,7 @@ class AddressIn(BaseModel):
 
 class CartItemIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=99, description="Units to add (1–99)")
+    quantity: int = Field(ge=1, le=99, description="Units to add (1 to 99)")
 
 
 class CartQuantityIn(BaseModel):

@@ -4,7 +4,6 @@ from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.deps import CellRead, CurrentMarket, CurrentSeat, CurrentShopper, DatabasesDep
-from shoptide.errors import NotFound
 from shoptide.markets.models import Market
 from shoptide.orders import service
 from shoptide.orders.models import Order
@@ -65,9 +64,9 @@ async def _act(
     """Load the shop's own order from its market's cell, apply the action, read it back."""
     cell = databases.settings.cell_of_market(order_market.upper())
     async with databases.session(cell) as session:
-        order = await service.get_for_shop(session, order_id, shop_id=seat.shop.id)
-        if order.market_code != order_market.upper():
-            raise NotFound(f"Order #{order_id} is not one of your shop's orders.")
+        order = await service.get_for_shop(
+            session, order_id, shop_id=seat.shop.id, market=order_market
+        )
         if action is not None:
             await action(session, order, **kwargs)
         return (await _read_all(session, [order], market.locale))[0]

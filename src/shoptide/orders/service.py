@@ -194,9 +194,11 @@ async def count_by_status(session: AsyncSession, *, shop_id: int) -> dict[str, i
     return dict(rows.all())
 
 
-async def get_for_shop(session: AsyncSession, order_id: int, *, shop_id: int) -> Order:
+async def get_for_shop(session: AsyncSession, order_id: int, *, shop_id: int, market: str) -> Order:
+    """The shop's own order in the market; order ids are per cell, so the market is part of
+    the reference."""
     order = await session.scalar(_with_details().where(Order.id == order_id))
-    if order is None or order.shop_id != shop_id:
+    if order is None or order.shop_id != shop_id or order.market_code != market.upper():
         raise NotFound(f"Order #{order_id} is not one of your shop's orders.")
     return order
 

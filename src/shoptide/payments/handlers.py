@@ -12,8 +12,12 @@ def register(registry: HandlerRegistry, databases: Databases, gateway: PaymentGa
         payload = delivery.payload
         if payload["refund_minor"] > 0:
             await service.refund_order(
-                databases, gateway, cell=delivery.cell, order_id=payload["order_id"],
+                databases,
+                gateway,
+                cell=delivery.cell,
+                order_id=payload["order_id"],
                 checkout_id=payload["checkout_id"],
-                amount=Money(payload["refund_minor"], payload["currency"]))
+                amount=Money(payload["refund_minor"], payload["currency"]),
+            )
 
     registry.register(OrderCancelled, "payments.refund_cancelled_order", refund_cancelled_order)

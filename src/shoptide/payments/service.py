@@ -117,7 +117,13 @@ async def refund_order(
             gateway_ref = await gateway.refund(reference=reference, amount=amount)
     try:
         async with databases.session(cell) as session:
-            session.add(Refund(order_id=order_id, amount_minor=amount.amount,
-                               currency=amount.currency, gateway_ref=gateway_ref))
+            session.add(
+                Refund(
+                    order_id=order_id,
+                    amount_minor=amount.amount,
+                    currency=amount.currency,
+                    gateway_ref=gateway_ref,
+                )
+            )
     except IntegrityError:
         pass  # a concurrent delivery recorded the same refund (same gateway reference)

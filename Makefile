@@ -1,0 +1,47 @@
+# The few verbs people need. Everything installs itself on a fresh machine.
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+PYTHON ?= python3.11
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENDOR := src/shoptide/web/static/vendor
+
+.PHONY: install demo serve test test-sqlite test-postgres test-e2e lint check-migrations bench clean
+
+$(UV):
+	$(PYTHON) -m pip install --quiet --user "uv==$(UV_VERSION)" || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
+
+install: $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR) && cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+
+demo: install  ## create the SQLite databases, load demo data, serve on :8000
+	.venv/bin/shoptide demo
+
+serve: install
+	.venv/bin/shoptide serve
+
+lint: install
+	.venv/bin/ruff check src tests bench
+	.venv/bin/ruff format --check src tests bench
+
+check-migrations: install
+	.venv/bin/shoptide db check
+
+test-sqlite: install
+	SHOPTIDE_TEST_DB=sqlite .venv/bin/pytest -m "not e2e"
+
+test-postgres: install
+	SHOPTIDE_TEST_DB=postgres .venv/bin/pytest -m "not e2e"
+
+test-e2e: install
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	.venv/bin/pytest -m e2e
+
+test: lint check-migrations test-sqlite test-postgres test-e2e  ## the whole suite
+
+bench: install
+	.venv/bin/python bench/flash_sale.py
+
+clean:
+	rm -rf var .venv node_modules $(VENDOR)

@@ -1,0 +1,146 @@
+"""The `shoptide` command: serve, demo, db, worker."""
+
+import asyncio
+import shutil
+from typing import Annotated
+
+import typer
+import uvicorn
+from sqlalchemy import func, select
+
+from shoptide.db import Databases, alembic_config, upgrade_all
+from shoptide.markets import service as markets_service
+from shoptide.settings import GLOBAL_CELL, Settings
+
+app = typer.Typer(help="Shoptide: open content commerce.", no_args_is_help=True)
+db_app = typer.Typer(help="Databases of every cell.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+Host = Annotated[str, typer.Option(help="Interface to listen on")]
+Port = Annotated[int, typer.Option(help="Port to listen on")]
+
+
+async def _seed_markets(settings: Settings) -> None:
+    databases = Databases(settings)
+    try:
+        async with databases.session(GLOBAL_CELL) as session:
+            await markets_service.ensure_defaults(session)
+    finally:
+        await databases.dispose()
+
+
+def _upgrade(settings: Settings) -> None:
+    for url in upgrade_all(settings):
+        typer.echo(f"migrated {url}")
+    asyncio.run(_seed_markets(settings))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations to every cell's database and add the default markets."""
+    _upgrade(Settings())
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations disagree (on a scratch SQLite database)."""
+    import tempfile
+    from pathlib import Path
+
+    from alembic import command
+
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite+aiosqlite:///{Path(scratch) / 'check.db'}"
+        config = alembic_config(url)
+        command.upgrade(config, "head")
+        command.check(config)
+    typer.echo("models and migrations agree")
+
+
+async def _has_catalog(settings: Settings) -> bool:
+    from shoptide.catalog.models import Product
+
+    databases = Databases(settings)
+    try:
+        async with databases.session(GLOBAL_CELL, write=False) as session:
+            return bool(await session.scalar(select(func.count()).select_from(Product)))
+    finally:
+        await databases.dispose()
+
+
+async def _load_demo(settings: Settings, seed: int) -> None:
+    from shoptide.accounts.service import Passwords
+    from shoptide.demo.data import load_demo
+
+    databases = Databases(settings)
+    try:
+        summary = await load_demo(databases, settings, seed=seed, passwords=Passwords(settings))
+    finally:
+        await databases.dispose()
+    typer.echo(
+        f"demo data: {summary.markets} markets, {summary.shops} shops ({summary.brands} brands), "
+        f"{summary.products} products, {summary.variants} variants, {summary.shoppers} shoppers, "
+        f"{summary.orders} orders"
+    )
+    typer.echo("demo logins (sign in at /signin; shoppers pick their market first):")
+    for login in summary.logins:
+        typer.echo(f"  {login.email:<34} {login.password:<15} {login.note}")
+
+
+@app.command()
+def demo(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    seed: Annotated[int, typer.Option(help="Seed of the generated demo data")] = 7,
+    reset: Annotated[bool, typer.Option(help="Delete the data folder and start over")] = False,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+) -> None:
+    """Create the databases, load demo data (once) and serve Shoptide."""
+    settings = Settings()
+    if reset and settings.data_dir.exists():
+        shutil.rmtree(settings.data_dir)
+    _upgrade(settings)
+    if asyncio.run(_has_catalog(settings)):
+        typer.echo(f"demo data already in {settings.data_dir} (use --reset to regenerate)")
+    else:
+        asyncio.run(_load_demo(settings, seed))
+    if serve_after:
+        typer.echo(
+            f"\nShoptide is at http://{host}:{port}  (operations console: /admin, "
+            f"API docs: /docs)\n"
+        )
+        serve(host=host, port=port)
+
+
+@app.command()
+def serve(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Serve the web app and API."""
+    uvicorn.run(
+        "shoptide.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run the outbox dispatcher and the expiry sweep outside the web process."""
+    from shoptide import background
+    from shoptide.app import create_app
+
+    web = create_app(Settings())
+    typer.echo("worker: dispatching events (Ctrl+C to stop)")
+    asyncio.run(
+        background.run_loop(
+            web.state.databases,
+            web.state.dispatcher,
+            web.state.settings.dispatcher_interval_seconds,
+        )
+    )

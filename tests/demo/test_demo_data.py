@@ -1,0 +1,263 @@
+"""The demo world a person sees after `shoptide demo`: shops, a full catalog with pictures,
+prices per market, shoppers and three months of orders."""
+
+import asyncio
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from shoptide.accounts import service as accounts_service
+from shoptide.accounts.models import User
+from shoptide.accounts.service import Passwords
+from shoptide.catalog.models import Listing, Product, ProductImage
+from shoptide.db import Databases, upgrade_all, utcnow
+from shoptide.demo.data import DEMO_PASSWORD, DemoSummary, load_demo
+from shoptide.errors import Conflict
+from shoptide.inventory.models import Stock
+from shoptide.markets.models import Market
+from shoptide.orders.models import Order, OrderLine, OrderStatusChange
+from shoptide.settings import GLOBAL_CELL, Settings
+from shoptide.shops.models import Shop, ShopMember
+
+SVG = "{http://www.w3.org/2000/svg}svg"
+
+
+@dataclass
+class Demo:
+    settings: Settings
+    databases: Databases
+    passwords: Passwords
+    summary: DemoSummary
+    now: datetime
+
+
+async def _load(data_dir: Path, now: datetime) -> Demo:
+    settings = Settings(data_dir=data_dir, password_time_cost=1, password_memory_cost_kib=64)
+    await asyncio.to_thread(upgrade_all, settings)  # alembic's env runs its own event loop
+    databases = Databases(settings)
+    passwords = Passwords(settings)
+    summary = await load_demo(databases, settings, seed=7, passwords=passwords, now=now)
+    return Demo(settings, databases, passwords, summary, now)
+
+
+@pytest.fixture(scope="module")
+async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
+    loaded = await _load(tmp_path_factory.mktemp("demo"), utcnow())
+    yield loaded
+    await loaded.databases.dispose()
+
+
+def _market_cell(demo: Demo, code: str = "US") -> str:
+    return demo.settings.cell_of_market(code)
+
+
+async def _scalar(demo: Demo, cell: str, query):  # type: ignore[no-untyped-def]
+    async with demo.databases.session(cell, write=False) as session:
+        return await session.scalar(query)
+
+
+async def test_markets_and_shops_include_brands(demo: Demo) -> None:
+    async with demo.databases.session(GLOBAL_CELL, write=False) as session:
+        markets = await session.scalar(select(func.count()).select_from(Market))
+        shops = (await session.scalars(select(Shop))).all()
+        owners = await session.scalar(
+            select(func.count()).select_from(ShopMember).where(ShopMember.role == "owner")
+        )
+    assert markets >= 5
+    assert len(shops) >= 30
+    brands = {shop.name for shop in shops if shop.is_brand}
+    assert {"Northwind Apparel", "Lumen Beauty"} <= brands
+    assert len(brands) < len(shops) / 2  # mostly small merchants
+    assert owners == len(shops)
+
+
+async def test_catalog_has_a_thousand_published_products_with_drawn_pictures(demo: Demo) -> None:
+    async with demo.databases.session(GLOBAL_CELL, write=False) as session:
+        published = await session.scalar(
+            select(func.count()).select_from(Product).where(Product.status == "published")
+        )
+        without_picture = await session.scalar(
+            select(func.count())
+            .select_from(Product)
+            .where(~Product.id.in_(select(ProductImage.product_id)))
+        )
+        filenames = (await session.scalars(select(ProductImage.filename))).all()
+        titles = (await session.scalars(select(Product.title))).all()
+    assert published >= 1000
+    assert without_picture == 0
+    assert len(set(titles)) > len(titles) / 2  # word lists give varied titles
+    for filename in filenames:
+        root = ET.parse(demo.settings.media_dir / filename).getroot()
+        assert root.tag == SVG
+        assert root.get("viewBox") == "0 0 600 600"
+
+
+async def test_rupiah_prices_are_whole_and_plausible(demo: Demo) -> None:
+    async with demo.databases.session(GLOBAL_CELL, write=False) as session:
+        rupiah = (
+            await session.execute(
+                select(Listing.variant_id, Listing.price_minor).where(Listing.market_code == "ID")
+            )
+        ).all()
+        dollars = dict(
+            (
+                await session.execute(
+                    select(Listing.variant_id, Listing.price_minor).where(
+                        Listing.market_code == "US"
+                    )
+                )
+            ).all()
+        )
+    assert rupiah
+    for variant_id, price in rupiah:
+        assert price % 1000 == 0, price  # IDR has no minor unit; shelves round to thousands
+        assert 10_000 <= price <= 10_000_000
+        if variant_id in dollars:  # same variant costs about 15,000 rupiah a dollar
+            assert 12_000 <= price / (dollars[variant_id] / 100) <= 20_000
+
+
+async def test_every_listed_variant_has_stock_in_its_markets_cell(demo: Demo) -> None:
+    async with demo.databases.session(GLOBAL_CELL, write=False) as session:
+        listed = set((await session.execute(select(Listing.variant_id, Listing.market_code))).all())
+    stocked: set[tuple[int, str]] = set()
+    for cell in demo.settings.cells:
+        async with demo.databases.session(cell, write=False) as session:
+            stocked |= set(
+                (await session.execute(select(Stock.variant_id, Stock.market_code))).all()
+            )
+    assert listed == stocked
+
+
+async def test_shoppers_are_spread_over_markets(demo: Demo) -> None:
+    by_market: Counter[str] = Counter()
+    for cell in demo.settings.cells:
+        async with demo.databases.session(cell, write=False) as session:
+            rows = await session.execute(
+                select(User.market_code, func.count())
+                .where(User.role == "shopper")
+                .group_by(User.market_code)
+            )
+            by_market.update(dict(rows.all()))
+    assert sum(by_market.values()) >= 2000
+    assert demo.summary.shoppers == sum(by_market.values())
+    assert {"US", "ID", "GB", "VN"} <= set(by_market)
+
+
+async def test_orders_span_the_last_ninety_days(demo: Demo) -> None:
+    async with demo.databases.session(_market_cell(demo), write=False) as session:
+        first, last, count = (
+            await session.execute(
+                select(func.min(Order.created_at), func.max(Order.created_at), func.count())
+            )
+        ).one()
+        statuses = dict(
+            (await session.execute(select(Order.status, func.count()).group_by(Order.status))).all()
+        )
+        orders_without_lines = await session.scalar(
+            select(func.count()).select_from(Order).where(~Order.id.in_(select(OrderLine.order_id)))
+        )
+        histories_not_starting_placed = await session.scalar(
+            select(func.count())
+            .select_from(OrderStatusChange)
+            .where(
+                OrderStatusChange.from_status.is_(None),
+                OrderStatusChange.to_status != "pending_payment",
+            )
+        )
+    assert count >= 3000
+    assert demo.now - timedelta(days=91) <= first < demo.now - timedelta(days=80)
+    assert demo.now - timedelta(days=2) < last <= demo.now
+    assert {"delivered", "shipped", "confirmed", "paid", "cancelled"} <= set(statuses)
+    assert statuses["delivered"] > statuses["cancelled"]
+    assert orders_without_lines == 0
+    assert histories_not_starting_placed == 0
+
+
+async def test_best_sellers_take_most_orders(demo: Demo) -> None:
+    async with demo.databases.session(GLOBAL_CELL, write=False) as session:
+        ranked = (
+            await session.scalars(select(Product.id).order_by(Product.popularity.desc()))
+        ).all()
+    async with demo.databases.session(_market_cell(demo), write=False) as session:
+        units = dict(
+            (
+                await session.execute(
+                    select(OrderLine.product_id, func.sum(OrderLine.quantity)).group_by(
+                        OrderLine.product_id
+                    )
+                )
+            ).all()
+        )
+    top = ranked[: len(ranked) // 10]
+    assert sum(units.get(pid, 0) for pid in top) > 0.4 * sum(units.values())
+
+
+async def test_demo_accounts_sign_in(demo: Demo) -> None:
+    logins = {login.email: login for login in demo.summary.logins}
+    async with demo.databases.session(GLOBAL_CELL, write=False) as session:
+        merchant = await accounts_service.authenticate(
+            session,
+            email="merchant@shoptide.test",
+            password=DEMO_PASSWORD,
+            passwords=demo.passwords,
+            roles=("merchant",),
+        )
+        shop_id = await session.scalar(
+            select(ShopMember.shop_id).where(
+                ShopMember.user_id == merchant.id, ShopMember.role == "owner"
+            )
+        )
+        staff_role = await session.scalar(
+            select(ShopMember.role)
+            .join(User, User.id == ShopMember.user_id)
+            .where(User.email == "staff@shoptide.test", ShopMember.shop_id == shop_id)
+        )
+        await accounts_service.authenticate(
+            session,
+            email="operator@shoptide.test",
+            password=DEMO_PASSWORD,
+            passwords=demo.passwords,
+            roles=("operator",),
+        )
+    async with demo.databases.session(_market_cell(demo, "ID"), write=False) as session:
+        shopper = await accounts_service.authenticate(
+            session,
+            email="shopper.id@shoptide.test",
+            password=DEMO_PASSWORD,
+            passwords=demo.passwords,
+            roles=("shopper",),
+        )
+    shop_orders = await _scalar(
+        demo,
+        _market_cell(demo),
+        select(func.count()).select_from(Order).where(Order.shop_id == shop_id),
+    )
+    assert staff_role == "staff"
+    assert shopper.market_code == "ID"
+    assert shop_orders > 0  # the demo merchant has orders to work on
+    assert logins["shopper@shoptide.test"].role == "shopper"
+
+
+async def test_loading_twice_into_the_same_databases_is_refused(demo: Demo) -> None:
+    with pytest.raises(Conflict):
+        await load_demo(demo.databases, demo.settings, passwords=demo.passwords)
+
+
+async def test_same_seed_gives_the_same_catalog(demo: Demo, tmp_path: Path) -> None:
+    again = await _load(tmp_path, demo.now)
+    try:
+        query = select(Product.title, Product.popularity).order_by(Product.id)
+        async with (
+            demo.databases.session(GLOBAL_CELL, write=False) as first,
+            again.databases.session(GLOBAL_CELL, write=False) as second,
+        ):
+            assert (await first.execute(query)).all() == (await second.execute(query)).all()
+        assert again.summary.orders == demo.summary.orders
+    finally:
+        await again.databases.dispose()

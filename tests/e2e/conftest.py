@@ -1,0 +1,172 @@
+"""Browser tests: a real server, a real Chromium, a person's steps.
+
+They stay clear of the asyncio fixtures in tests/conftest.py: the shop is seeded by a
+subprocess (`python -m tests.e2e.seed`), the server is another subprocess, and Playwright's
+sync API runs its own event loop, only while this package's tests run (package scope).
+
+SQLite by default; with SHOPTIDE_TEST_DB=postgres the cells are the databases
+shoptide_e2e_global, shoptide_e2e_main and shoptide_e2e_sea (created from `test`).
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.seed import World
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPO = Path(__file__).resolve().parents[2]
+SEA_MARKETS = {"ID": "sea", "TH": "sea", "VN": "sea", "MY": "sea"}
+STEP_TIMEOUT_MS = 8_000
+
+
+@dataclass
+class Server:
+    base_url: str
+    log: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cell_urls() -> dict[str, str]:
+    if os.environ.get("SHOPTIDE_TEST_DB", "sqlite") != "postgres":
+        return {}
+    host = os.environ.get("SHOPTIDE_TEST_PG_HOST", "127.0.0.1")
+    return {
+        cell: f"postgresql+asyncpg://postgres@{host}/shoptide_e2e_{cell}"
+        for cell in ("global", "main", "sea")
+    }
+
+
+@pytest.fixture(scope="package")
+def shop_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of the seeding run and of the server: same settings for both."""
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("SHOPTIDE_")}
+    return {
+        **inherited,
+        "SHOPTIDE_DATA_DIR": str(data_dir),
+        "SHOPTIDE_CELL_URLS": json.dumps(_cell_urls()),
+        "SHOPTIDE_MARKET_CELLS": json.dumps(SEA_MARKETS),
+        "SHOPTIDE_PASSWORD_TIME_COST": "1",
+        "SHOPTIDE_PASSWORD_MEMORY_COST_KIB": "64",
+        "SHOPTIDE_SECRET_KEY": "e2e-secret",
+        "SHOPTIDE_LOG_JSON": "false",
+    }
+
+
+@pytest.fixture(scope="package")
+def world(shop_env: dict[str, str]) -> World:
+    """Migrated databases with markets, a merchant, two shoppers and a few products."""
+    seeded = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.seed"],
+        cwd=REPO, env=shop_env, capture_output=True, text=True, timeout=120,
+    )
+    if seeded.returncode != 0:
+        pytest.fail(f"seeding the e2e shop failed:\n{seeded.stderr[-4000:]}")
+    return World.from_json(seeded.stdout)
+
+
+@pytest.fixture(scope="package")
+def server(world: World, shop_env: dict[str, str],
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    port = _free_port()
+    log = tmp_path_factory.mktemp("e2e-server") / "server.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "shoptide.app:create_app",
+             "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO, env=shop_env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    running = Server(f"http://127.0.0.1:{port}", log)
+    try:
+        _wait_until_up(running, process)
+        yield running
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_up(server: Server, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{server.log_tail()}")
+        try:
+            if httpx.get(f"{server.base_url}/static/shoptide.css", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the server did not start in 30 s:\n{server.log_tail()}")
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is missing: apt-get install -y chromium")
+    playwright = sync_playwright().start()
+    try:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed browser test shows the end of the server's log next to the traceback."""
+    report = yield
+    running = getattr(item, "funcargs", {}).get("server")
+    if report.failed and isinstance(running, Server):
+        report.sections.append(("server log (last lines)", running.log_tail()))
+    return report
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server, request: pytest.FixtureRequest,
+         tmp_path: Path) -> Iterator[Page]:
+    """A fresh visitor (no cookies). The last screen is saved as tmp_path/<test>.png."""
+    context = browser.new_context(base_url=server.base_url, locale="en-US",
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    expect.set_options(timeout=STEP_TIMEOUT_MS)
+    visitor = context.new_page()
+    try:
+        yield visitor
+    finally:
+        visitor.screenshot(path=tmp_path / f"{request.node.name}.png", full_page=True)
+        context.close()

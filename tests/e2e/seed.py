@@ -1,0 +1,154 @@
+"""The shop the browser tests walk through, built through the domains' own services.
+
+Run as a program (`python -m tests.e2e.seed`) by the e2e fixtures, in the environment the
+server will get, so its event loop never meets the test session's. It migrates every cell,
+seeds markets, accounts and products with pictures, and prints what it made as JSON.
+"""
+
+import asyncio
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from shoptide.catalog import service as catalog_service
+from shoptide.catalog.models import Category
+from shoptide.catalog.schemas import PriceIn, ProductCreate, VariantIn
+from shoptide.db import Databases, upgrade_all
+from shoptide.demo import images
+from shoptide.markets import service as markets_service
+from shoptide.money import Money
+from shoptide.settings import GLOBAL_CELL, Settings
+from tests import factories
+
+CATEGORIES = {"womens-fashion": "Women's Fashion", "home": "Home & Kitchen",
+              "beauty": "Beauty", "audio": "Audio"}
+
+
+@dataclass
+class SeededProduct:
+    id: int
+    title: str
+    skus: list[str]
+
+
+@dataclass
+class World:
+    """What the tests may rely on; every test buys with its own shopper and product."""
+
+    password: str = factories.PASSWORD
+    merchant_email: str = "merchant@tidewater.test"
+    shop_name: str = "Tidewater Goods"
+    indonesian_shopper: str = "sari@example.com"
+    american_shopper: str = "dana@example.com"
+    products: dict[str, SeededProduct] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, text: str) -> "World":
+        data = json.loads(text)
+        products = {key: SeededProduct(**p) for key, p in data.pop("products").items()}
+        return cls(**data, products=products)
+
+
+# key: title, category, shape, colour, sizes, prices per market (minor units), stock per market
+CATALOG = [
+    ("overshirt", "Linen Overshirt", "womens-fashion", "shirt", "#c9a27e", ["S", "M", "L"],
+     {"US": 4900, "ID": 459_000}, {"US": 20, "ID": 12}),
+    ("mug", "Ceramic Pour-over Mug", "home", "mug", "#5b8fb9", ["350 ml"],
+     {"US": 2400, "ID": 219_000}, {"US": 5, "ID": 9}),
+    ("dress", "Breezy Wrap Dress", "womens-fashion", "dress", "#d46a6a", ["XS", "S", "M"],
+     {"US": 6800, "ID": 629_000}, {"US": 30, "ID": 30}),
+    ("serum", "Vitamin C Serum", "beauty", "bottle", "#f0b429", ["30 ml", "50 ml"],
+     {"US": 1900, "ID": 149_000}, {"US": 40, "ID": 40}),
+    ("earbuds", "Noise-cancelling Earbuds", "audio", "headphones", "#3d405b", ["One size"],
+     {"US": 8900, "ID": 1_299_000}, {"US": 15, "ID": 0}),
+    ("lamp", "Rattan Table Lamp", "home", "lamp", "#e07a5f", ["One size"],
+     {"US": 5400, "ID": 499_000}, {"US": 7, "ID": 3}),
+]
+
+
+async def _fresh_postgres_databases(databases: Databases) -> None:
+    """Create the e2e databases from the `test` database if missing, and empty them."""
+    for url in databases.distinct_urls():
+        if not url.startswith("postgresql"):
+            continue
+        target = make_url(url).set(drivername="postgresql")
+        admin = await asyncpg.connect(target.set(database="test").render_as_string(False))
+        try:
+            exists = await admin.fetchval(
+                "SELECT 1 FROM pg_database WHERE datname = $1", target.database)
+            if not exists:
+                await admin.execute(f'CREATE DATABASE "{target.database}"')
+        finally:
+            await admin.close()
+        conn = await asyncpg.connect(target.render_as_string(False))
+        try:
+            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await conn.close()
+
+
+async def _categories(databases: Databases) -> None:
+    async with databases.session(GLOBAL_CELL) as session:
+        for slug, name in CATEGORIES.items():
+            session.add(Category(slug=slug, name=name))
+
+
+async def _product(databases: Databases, shop_id: int, spec: tuple, n: int) -> SeededProduct:
+    _, title, category, shape, colour, sizes, prices, stock = spec
+    data = ProductCreate(
+        title=title,
+        description=f"{title}: made to last, shipped from a warehouse near you.",
+        category=category,
+        variants=[
+            VariantIn(
+                sku=f"E2E-{n}-{i}", size=size,
+                prices=[PriceIn(market=m, amount=Money(a, factories.CURRENCY[m]).to_decimal(),
+                                currency=factories.CURRENCY[m]) for m, a in prices.items()],
+                stock=stock,
+            )
+            for i, size in enumerate(sizes)
+        ],
+    )
+    created = await catalog_service.create_with_stock(databases, shop_id=shop_id, data=data)
+    filename = images.image_filename(created.id, 1)
+    picture = images.product_svg(seed=n, shape=shape, colour=colour, label=title.split()[-1])
+    target = databases.settings.media_dir / filename
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(picture, encoding="utf-8")
+    async with databases.session(GLOBAL_CELL) as session:
+        loaded = await catalog_service.get_for_shop(session, created.id, shop_id=shop_id)
+        await catalog_service.add_image(session, loaded, filename=filename)
+        await catalog_service.set_status(session, loaded, status="published")
+    return SeededProduct(created.id, title, [v.sku for v in data.variants])
+
+
+async def build(settings: Settings) -> World:
+    databases = Databases(settings)
+    try:
+        await _fresh_postgres_databases(databases)
+        await asyncio.to_thread(upgrade_all, settings)
+        async with databases.session(GLOBAL_CELL) as session:
+            await markets_service.ensure_defaults(session)
+        world = World()
+        await _categories(databases)
+        shop = await factories.merchant(databases, shop_name=world.shop_name,
+                                        email=world.merchant_email)
+        await factories.shopper(databases, market="ID", email=world.indonesian_shopper)
+        await factories.shopper(databases, market="US", email=world.american_shopper)
+        for n, spec in enumerate(CATALOG, start=1):
+            world.products[spec[0]] = await _product(databases, shop.shop_id, spec, n)
+        return world
+    finally:
+        await databases.dispose()
+
+
+def main() -> None:
+    world = asyncio.run(build(Settings()))
+    json.dump(asdict(world), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

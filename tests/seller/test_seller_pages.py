@@ -1,0 +1,342 @@
+"""Seller Center pages, driven the way a merchant's browser drives them: sign in through the
+form, post the forms with the page's CSRF token, follow what the pages then show."""
+
+import io
+import re
+
+import httpx
+from PIL import Image
+
+from shoptide.db import Databases
+from shoptide.settings import GLOBAL_CELL
+from shoptide.shops import service as shops_service
+from tests import factories
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def csrf_token(client: httpx.AsyncClient, path: str = "/signin") -> str:
+    page = await client.get(path)
+    found = CSRF.search(page.text)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, email: str, password: str = factories.PASSWORD) -> str:
+    """Sign in as a merchant through the page; returns the session's CSRF token."""
+    token = await csrf_token(client)
+    response = await client.post(
+        "/signin",
+        data={
+            "account": "business",
+            "email": email,
+            "password": password,
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/seller"
+    return token
+
+
+def new_product_form(token: str, **fields: str) -> dict[str, str]:
+    return {
+        "csrf_token": token,
+        "title": "Linen Shirt",
+        "description": "Breathable and soft.",
+        "category": "fashion",
+        "v1_sku": "LINEN-WHITE-M",
+        "v1_size": "M",
+        "v1_colour": "White",
+        "v1_price_US": "12.99",
+        "v1_stock_US": "5",
+        **fields,
+    }
+
+
+async def paid_order(
+    client: httpx.AsyncClient, databases: Databases, shop: factories.Merchant, market: str = "US"
+) -> tuple[factories.Account, int]:
+    prices = {"US": 2500, "ID": 150000}
+    item = await factories.product(databases, shop, prices=prices, stock={market: 5})
+    buyer = await factories.shopper(databases, market)
+    bought = await factories.buy(client, buyer, item.skus[0])
+    assert bought.status_code == 201, bought.text
+    return buyer, bought.json()["orders"][0]["id"]
+
+
+async def test_product_made_through_the_form_is_a_draft_then_sells_at_its_price(client, databases):
+    shop = await factories.merchant(databases)
+    await factories.category(databases, "fashion")
+    token = await sign_in(client, shop.email)
+
+    form = await client.get("/seller/products/new")
+    assert form.status_code == 200
+    assert 'name="v1_price_ID"' in form.text  # a price input per market
+    created = await client.post(
+        "/seller/products", data=new_product_form(token, v1_price_ID="150000")
+    )
+
+    assert created.status_code == 303, created.text
+    edit_url = created.headers["location"]
+    product_id = int(edit_url.rsplit("/", 1)[1])
+    listing = await client.get("/seller/products")
+    row = re.search(rf'<tr id="product-{product_id}">.*?</tr>', listing.text, re.S)
+    assert row and "Linen Shirt" in row.group(0) and "Draft" in row.group(0)
+    assert (await client.get(f"/p/{product_id}")).status_code == 404  # drafts stay hidden
+    edit = await client.get(edit_url)
+    assert 'value="150000"' in edit.text  # IDR typed in whole rupiah, shown back the same
+
+    published = await client.post(
+        f"/seller/products/{product_id}/status", data={"csrf_token": token, "status": "published"}
+    )
+    assert published.status_code == 303
+    shelf = await client.get(f"/p/{product_id}")
+    assert shelf.status_code == 200
+    assert "Linen Shirt" in shelf.text and "$12.99" in shelf.text
+    assert "Only 5 left" in shelf.text
+
+
+async def test_a_form_mistake_keeps_what_the_merchant_typed(client, databases):
+    shop = await factories.merchant(databases)
+    await factories.category(databases, "fashion")
+    token = await sign_in(client, shop.email)
+
+    response = await client.post(
+        "/seller/products",
+        data=new_product_form(token, title="Wool Scarf", v1_price_US="12,99"),
+    )
+
+    assert response.status_code == 422
+    assert "Variant 1, price in United States" in response.text
+    assert 'value="Wool Scarf"' in response.text and 'value="LINEN-WHITE-M"' in response.text
+    assert "Wool Scarf" not in (await client.get("/seller/products")).text
+
+
+async def test_new_price_and_stock_from_the_edit_page_reach_the_shelf(client, databases):
+    shop = await factories.merchant(databases)
+    item = await factories.product(databases, shop, prices={"US": 1999}, stock={"US": 10})
+    token = await sign_in(client, shop.email)
+
+    saved = await client.post(
+        f"/seller/products/{item.id}/variant",
+        data={
+            "csrf_token": token,
+            "sku": item.skus[0],
+            "price_US": "15.00",
+            "price_was_US": "19.99",
+            "stock_US": "3",
+            "stock_was_US": "10",
+        },
+    )
+
+    assert saved.status_code == 303, saved.text
+    shelf = await client.get(f"/p/{item.id}")
+    assert "$15.00" in shelf.text and "Only 3 left" in shelf.text
+
+
+async def test_stock_without_a_price_is_refused_on_the_edit_page(client, databases):
+    shop = await factories.merchant(databases)
+    item = await factories.product(databases, shop, prices={"US": 1999})
+    token = await sign_in(client, shop.email)
+
+    refused = await client.post(
+        f"/seller/products/{item.id}/variant",
+        data={"csrf_token": token, "sku": item.skus[0], "stock_GB": "4", "stock_was_GB": ""},
+    )
+
+    assert refused.status_code == 422
+    assert "Set a price for" in refused.text and "GB" in refused.text
+
+
+async def test_another_shops_product_is_not_found(client, databases):
+    mine = await factories.merchant(databases)
+    theirs = await factories.merchant(databases)
+    secret = await factories.product(databases, theirs, title="Their Secret Jacket")
+    token = await sign_in(client, mine.email)
+
+    page = await client.get(f"/seller/products/{secret.id}")
+    renamed = await client.post(
+        f"/seller/products/{secret.id}",
+        data={"csrf_token": token, "title": "Hijacked", "category": "fashion"},
+    )
+
+    assert page.status_code == 404
+    assert "Their Secret Jacket" not in page.text
+    assert renamed.status_code == 404
+    assert "Their Secret Jacket" in (await client.get(f"/p/{secret.id}")).text
+    assert "Their Secret Jacket" not in (await client.get("/seller/products")).text
+
+
+async def test_another_shops_order_is_not_found_and_cannot_be_moved(client, databases):
+    mine = await factories.merchant(databases)
+    theirs = await factories.merchant(databases)
+    buyer, order_id = await paid_order(client, databases, theirs)
+    token = await sign_in(client, mine.email)
+
+    page = await client.get(f"/seller/orders/US/{order_id}")
+    confirm = await client.post(f"/seller/orders/US/{order_id}/confirm", data={"csrf_token": token})
+    listing = await client.get("/seller/orders")
+
+    assert page.status_code == 404 and "Ada Shopper" not in page.text
+    assert confirm.status_code == 404
+    assert f"US-{order_id:06d}" not in listing.text
+    shopper_view = await client.get(f"/api/v1/orders/{order_id}", headers=buyer.headers)
+    assert shopper_view.json()["status"] == "paid"
+
+
+async def test_order_in_the_wrong_market_url_is_not_found(client, databases):
+    shop = await factories.merchant(databases)
+    _, order_id = await paid_order(client, databases, shop)
+    await sign_in(client, shop.email)
+
+    assert (await client.get(f"/seller/orders/GB/{order_id}")).status_code == 404
+    assert (await client.get(f"/seller/orders/US/{order_id}")).status_code == 200
+
+
+async def test_confirm_then_ship_shows_the_tracking_number_to_the_shopper(client, databases):
+    shop = await factories.merchant(databases)
+    buyer, order_id = await paid_order(client, databases, shop)
+    token = await sign_in(client, shop.email)
+    listing = await client.get("/seller/orders?status=paid")
+    assert f"/seller/orders/US/{order_id}" in listing.text and "$25.00" in listing.text
+
+    confirmed = await client.post(
+        f"/seller/orders/US/{order_id}/confirm", data={"csrf_token": token}
+    )
+    shipped = await client.post(
+        f"/seller/orders/US/{order_id}/ship",
+        data={"csrf_token": token, "carrier": "UPS", "tracking_number": "1Z999AA10123456784"},
+    )
+
+    assert confirmed.status_code == 303 and shipped.status_code == 303
+    seller_view = await client.get(shipped.headers["location"])
+    assert 'id="order-status">Shipped<' in seller_view.text
+    shopper_view = await client.get(f"/api/v1/orders/{order_id}", headers=buyer.headers)
+    assert shopper_view.json()["status"] == "shipped"
+    assert shopper_view.json()["tracking_number"] == "1Z999AA10123456784"
+    assert shopper_view.json()["carrier"] == "UPS"
+
+
+async def test_shipping_a_cancelled_order_shows_a_clear_error(client, databases):
+    shop = await factories.merchant(databases)
+    buyer, order_id = await paid_order(client, databases, shop)
+    token = await sign_in(client, shop.email)
+
+    cancelled = await client.post(
+        f"/seller/orders/US/{order_id}/cancel",
+        data={"csrf_token": token, "reason": "Out of fabric"},
+    )
+    shipped = await client.post(
+        f"/seller/orders/US/{order_id}/ship",
+        data={"csrf_token": token, "carrier": "UPS", "tracking_number": "1Z-LATE"},
+    )
+
+    assert cancelled.status_code == 303
+    assert shipped.status_code == 409
+    assert "is cancelled; it can&#39;t be shipped now" in shipped.text
+    assert 'value="1Z-LATE"' in shipped.text  # what was typed is still there
+    assert 'id="order-status">Cancelled<' in shipped.text
+    shopper_view = await client.get(f"/api/v1/orders/{order_id}", headers=buyer.headers)
+    assert shopper_view.json()["status"] == "cancelled"
+    assert shopper_view.json()["tracking_number"] == ""
+
+
+async def test_a_post_without_the_csrf_token_is_refused(client, databases):
+    shop = await factories.merchant(databases)
+    await factories.category(databases, "fashion")
+    await sign_in(client, shop.email)
+
+    forged = await client.post("/seller/products", data=new_product_form("forged-token"))
+    missing = await client.post(
+        "/seller/products",
+        data={k: v for k, v in new_product_form("").items() if k != "csrf_token"},
+    )
+
+    assert forged.status_code == 403 and missing.status_code == 403
+    assert "Linen Shirt" not in (await client.get("/seller/products")).text
+
+
+async def test_owner_adds_staff_but_staff_cannot(client, databases):
+    owner = await factories.merchant(databases)
+    token = await sign_in(client, owner.email)
+    added = await client.post(
+        "/seller/staff",
+        data={
+            "csrf_token": token,
+            "display_name": "Sam Staff",
+            "email": "sam@example.com",
+            "password": "sam's long password",
+            "role": "staff",
+        },
+    )
+    assert added.status_code == 303, added.text
+
+    token = await sign_in(client, "sam@example.com", "sam's long password")
+    page = await client.get("/seller/staff")
+    attempt = await client.post(
+        "/seller/staff",
+        data={
+            "csrf_token": token,
+            "display_name": "Eve",
+            "email": "eve@example.com",
+            "password": "eve's long password",
+            "role": "owner",
+        },
+    )
+
+    assert "Only owners can add staff" in page.text and "Sam Staff" in page.text
+    assert attempt.status_code == 403
+    assert "Only a shop owner can add staff." in attempt.text
+    assert "eve@example.com" not in (await client.get("/seller/staff")).text
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def test_picture_upload_takes_real_images_only(client, databases):
+    shop = await factories.merchant(databases)
+    item = await factories.product(databases, shop)
+    token = await sign_in(client, shop.email)
+
+    fake = await client.post(
+        f"/seller/products/{item.id}/images",
+        data={"csrf_token": token},
+        files={"image": ("shirt.png", b"<?php echo 'hi'; ?>", "image/png")},
+    )
+    real = await client.post(
+        f"/seller/products/{item.id}/images",
+        data={"csrf_token": token},
+        files={"image": ("shirt.png", png_bytes(), "image/png")},
+    )
+
+    assert fake.status_code == 422 and "PNG, JPEG or WebP" in fake.text
+    assert real.status_code == 303, real.text
+    edit = await client.get(f"/seller/products/{item.id}")
+    filename = re.search(r'src="/media/(products/[^"]+)"', edit.text).group(1)
+    assert re.fullmatch(rf"products/{item.id}-[0-9a-f]{{32}}\.png", filename)
+    assert (databases.settings.media_dir / filename).read_bytes() == png_bytes()
+    assert (await client.get(f"/media/{filename}")).status_code == 200
+
+
+async def test_dashboard_counts_orders_from_every_cell_and_switches_shops(client, databases):
+    shop = await factories.merchant(databases, shop_name="Alpha Apparel")
+    await paid_order(client, databases, shop, "US")
+    await paid_order(client, databases, shop, "ID")  # lives in the "sea" cell
+    async with databases.session(GLOBAL_CELL) as session:
+        other = await shops_service.create(
+            session, name="Beta Boutique", home_market="US", owner_id=shop.id
+        )
+    token = await sign_in(client, shop.email)
+
+    dashboard = await client.get("/seller")
+    assert 'id="shop-name">Alpha Apparel<' in dashboard.text
+    assert 'id="count-paid">2<' in dashboard.text
+    switched = await client.post("/seller/shop", data={"csrf_token": token, "shop_id": other.id})
+    assert switched.status_code == 303
+    dashboard = await client.get("/seller")
+    assert 'id="shop-name">Beta Boutique<' in dashboard.text
+    assert 'id="count-paid">0<' in dashboard.text
