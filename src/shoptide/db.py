@@ -66,9 +66,10 @@ def _is_sqlite(url: str) -> bool:
 
 def _make_engine(url: str, *, immediate: bool) -> AsyncEngine:
     if not _is_sqlite(url):
-        return create_async_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+        # several cells may share one server: keep each engine's share of its connections modest
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
     Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=10, max_overflow=30)
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
     @event.listens_for(engine.sync_engine, "connect")

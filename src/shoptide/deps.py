@@ -128,17 +128,19 @@ CurrentShopper = Annotated[Principal, Depends(current_shopper)]
 async def current_market(
     request: Request,
     user: OptionalUser,
-    session: GlobalRead,
     x_market: Annotated[str | None, Header(description="Market code, e.g. ID")] = None,
 ) -> Market:
-    """A signed-in shopper shops in their own market; others pick one."""
+    """A signed-in shopper shops in their own market; others pick one.
+
+    Read in a session of its own, so no connection stays checked out for the request."""
     if user is not None and user.market_code:
         code = user.market_code
     elif request.url.path.startswith("/api/"):
         code = request.query_params.get("market") or x_market or DEFAULT_MARKET
     else:
         code = request.session.get("market") or DEFAULT_MARKET
-    return await markets_service.get(session, code)
+    async with request.app.state.databases.session(GLOBAL_CELL, write=False) as session:
+        return await markets_service.get(session, code)
 
 
 CurrentMarket = Annotated[Market, Depends(current_market)]

@@ -8,6 +8,7 @@ SQLite by default; with SHOPTIDE_TEST_DB=postgres the cells are the databases
 shoptide_e2e_global, shoptide_e2e_main and shoptide_e2e_sea (created from `test`).
 """
 
+import contextlib
 import json
 import os
 import socket
@@ -41,11 +42,27 @@ STEP_TIMEOUT_MS = 8_000
 
 @dataclass
 class Server:
+    """The app in a subprocess; it boots while Chromium starts, `ready()` waits for it."""
+
     base_url: str
     log: Path
+    process: subprocess.Popen[bytes]
+    up: bool = False
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def ready(self, timeout_s: float = 30) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not self.up and time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"the server exited with {self.process.returncode}:\n{self.log_tail()}")
+            with contextlib.suppress(httpx.TransportError):
+                self.up = httpx.get(f"{self.base_url}/static/shoptide.css", timeout=1).is_success
+            if not self.up:
+                time.sleep(0.1)
+        if not self.up:
+            pytest.fail(f"the server did not start in {timeout_s:.0f} s:\n{self.log_tail()}")
 
 
 def _free_port() -> int:
@@ -86,7 +103,11 @@ def world(shop_env: dict[str, str]) -> World:
     """Migrated databases with markets, a merchant, two shoppers and a few products."""
     seeded = subprocess.run(
         [sys.executable, "-m", "tests.e2e.seed"],
-        cwd=REPO, env=shop_env, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=shop_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if seeded.returncode != 0:
         pytest.fail(f"seeding the e2e shop failed:\n{seeded.stderr[-4000:]}")
@@ -94,20 +115,31 @@ def world(shop_env: dict[str, str]) -> World:
 
 
 @pytest.fixture(scope="package")
-def server(world: World, shop_env: dict[str, str],
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    world: World, shop_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     port = _free_port()
     log = tmp_path_factory.mktemp("e2e-server") / "server.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "shoptide.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO, env=shop_env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "shoptide.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=REPO,
+            env=shop_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
-    running = Server(f"http://127.0.0.1:{port}", log)
     try:
-        _wait_until_up(running, process)
-        yield running
+        yield Server(f"http://127.0.0.1:{port}", log, process)
     finally:
         process.terminate()
         try:
@@ -115,20 +147,6 @@ def server(world: World, shop_env: dict[str, str],
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def _wait_until_up(server: Server, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{server.log_tail()}")
-        try:
-            if httpx.get(f"{server.base_url}/static/shoptide.css", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the server did not start in 30 s:\n{server.log_tail()}")
 
 
 @pytest.fixture(scope="package")
@@ -157,11 +175,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture
-def page(browser: Browser, server: Server, request: pytest.FixtureRequest,
-         tmp_path: Path) -> Iterator[Page]:
+def page(
+    server: Server, browser: Browser, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Page]:
     """A fresh visitor (no cookies). The last screen is saved as tmp_path/<test>.png."""
-    context = browser.new_context(base_url=server.base_url, locale="en-US",
-                                  viewport={"width": 1280, "height": 900})
+    server.ready()
+    context = browser.new_context(
+        base_url=server.base_url, locale="en-US", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(STEP_TIMEOUT_MS)
     expect.set_options(timeout=STEP_TIMEOUT_MS)
     visitor = context.new_page()

@@ -23,8 +23,12 @@ from shoptide.money import Money
 from shoptide.settings import GLOBAL_CELL, Settings
 from tests import factories
 
-CATEGORIES = {"womens-fashion": "Women's Fashion", "home": "Home & Kitchen",
-              "beauty": "Beauty", "audio": "Audio"}
+CATEGORIES = {
+    "womens-fashion": "Women's Fashion",
+    "home": "Home & Kitchen",
+    "beauty": "Beauty",
+    "audio": "Audio",
+}
 
 
 @dataclass
@@ -52,21 +56,32 @@ class World:
         return cls(**data, products=products)
 
 
-# key: title, category, shape, colour, sizes, prices per market (minor units), stock per market
+@dataclass(frozen=True)
+class ProductSpec:
+    key: str
+    title: str
+    category: str
+    shape: str  # a drawing of shoptide.demo.images
+    colour: str
+    sizes: list[str]
+    prices: dict[str, int]  # minor units per market
+    stock: dict[str, int]  # units per market
+
+
 CATALOG = [
-    ("overshirt", "Linen Overshirt", "womens-fashion", "shirt", "#c9a27e", ["S", "M", "L"],
-     {"US": 4900, "ID": 459_000}, {"US": 20, "ID": 12}),
-    ("mug", "Ceramic Pour-over Mug", "home", "mug", "#5b8fb9", ["350 ml"],
-     {"US": 2400, "ID": 219_000}, {"US": 5, "ID": 9}),
-    ("dress", "Breezy Wrap Dress", "womens-fashion", "dress", "#d46a6a", ["XS", "S", "M"],
-     {"US": 6800, "ID": 629_000}, {"US": 30, "ID": 30}),
-    ("serum", "Vitamin C Serum", "beauty", "bottle", "#f0b429", ["30 ml", "50 ml"],
-     {"US": 1900, "ID": 149_000}, {"US": 40, "ID": 40}),
-    ("earbuds", "Noise-cancelling Earbuds", "audio", "headphones", "#3d405b", ["One size"],
-     {"US": 8900, "ID": 1_299_000}, {"US": 15, "ID": 0}),
-    ("lamp", "Rattan Table Lamp", "home", "lamp", "#e07a5f", ["One size"],
-     {"US": 5400, "ID": 499_000}, {"US": 7, "ID": 3}),
-]
+    ProductSpec("overshirt", "Linen Overshirt", "womens-fashion", "shirt", "#c9a27e",
+                ["S", "M", "L"], {"US": 4900, "ID": 459_000}, {"US": 20, "ID": 12}),
+    ProductSpec("mug", "Ceramic Pour-over Mug", "home", "mug", "#5b8fb9",
+                ["350 ml"], {"US": 2400, "ID": 219_000}, {"US": 5, "ID": 9}),
+    ProductSpec("dress", "Breezy Wrap Dress", "womens-fashion", "dress", "#d46a6a",
+                ["XS", "S", "M"], {"US": 6800, "ID": 629_000}, {"US": 30, "ID": 30}),
+    ProductSpec("serum", "Vitamin C Serum", "beauty", "bottle", "#f0b429",
+                ["30 ml", "50 ml"], {"US": 1900, "ID": 149_000}, {"US": 40, "ID": 40}),
+    ProductSpec("earbuds", "Noise-cancelling Earbuds", "audio", "headphones", "#3d405b",
+                ["One size"], {"US": 8900, "ID": 1_299_000}, {"US": 15, "ID": 0}),
+    ProductSpec("lamp", "Rattan Table Lamp", "home", "lamp", "#e07a5f",
+                ["One size"], {"US": 5400, "ID": 499_000}, {"US": 7, "ID": 3}),
+]  # fmt: skip
 
 
 async def _fresh_postgres_databases(databases: Databases) -> None:
@@ -78,7 +93,8 @@ async def _fresh_postgres_databases(databases: Databases) -> None:
         admin = await asyncpg.connect(target.set(database="test").render_as_string(False))
         try:
             exists = await admin.fetchval(
-                "SELECT 1 FROM pg_database WHERE datname = $1", target.database)
+                "SELECT 1 FROM pg_database WHERE datname = $1", target.database
+            )
             if not exists:
                 await admin.execute(f'CREATE DATABASE "{target.database}"')
         finally:
@@ -96,25 +112,33 @@ async def _categories(databases: Databases) -> None:
             session.add(Category(slug=slug, name=name))
 
 
-async def _product(databases: Databases, shop_id: int, spec: tuple, n: int) -> SeededProduct:
-    _, title, category, shape, colour, sizes, prices, stock = spec
+async def _product(databases: Databases, shop_id: int, spec: ProductSpec, n: int) -> SeededProduct:
     data = ProductCreate(
-        title=title,
-        description=f"{title}: made to last, shipped from a warehouse near you.",
-        category=category,
+        title=spec.title,
+        description=f"{spec.title}: made to last, shipped from a warehouse near you.",
+        category=spec.category,
         variants=[
             VariantIn(
-                sku=f"E2E-{n}-{i}", size=size,
-                prices=[PriceIn(market=m, amount=Money(a, factories.CURRENCY[m]).to_decimal(),
-                                currency=factories.CURRENCY[m]) for m, a in prices.items()],
-                stock=stock,
+                sku=f"E2E-{n}-{i}",
+                size=size,
+                prices=[
+                    PriceIn(
+                        market=m,
+                        amount=Money(a, factories.CURRENCY[m]).to_decimal(),
+                        currency=factories.CURRENCY[m],
+                    )
+                    for m, a in spec.prices.items()
+                ],
+                stock=spec.stock,
             )
-            for i, size in enumerate(sizes)
+            for i, size in enumerate(spec.sizes)
         ],
     )
     created = await catalog_service.create_with_stock(databases, shop_id=shop_id, data=data)
     filename = images.image_filename(created.id, 1)
-    picture = images.product_svg(seed=n, shape=shape, colour=colour, label=title.split()[-1])
+    picture = images.product_svg(
+        seed=n, shape=spec.shape, colour=spec.colour, label=spec.title.split()[-1]
+    )
     target = databases.settings.media_dir / filename
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(picture, encoding="utf-8")
@@ -122,7 +146,7 @@ async def _product(databases: Databases, shop_id: int, spec: tuple, n: int) -> S
         loaded = await catalog_service.get_for_shop(session, created.id, shop_id=shop_id)
         await catalog_service.add_image(session, loaded, filename=filename)
         await catalog_service.set_status(session, loaded, status="published")
-    return SeededProduct(created.id, title, [v.sku for v in data.variants])
+    return SeededProduct(created.id, spec.title, [v.sku for v in data.variants])
 
 
 async def build(settings: Settings) -> World:
@@ -134,12 +158,13 @@ async def build(settings: Settings) -> World:
             await markets_service.ensure_defaults(session)
         world = World()
         await _categories(databases)
-        shop = await factories.merchant(databases, shop_name=world.shop_name,
-                                        email=world.merchant_email)
+        shop = await factories.merchant(
+            databases, shop_name=world.shop_name, email=world.merchant_email
+        )
         await factories.shopper(databases, market="ID", email=world.indonesian_shopper)
         await factories.shopper(databases, market="US", email=world.american_shopper)
         for n, spec in enumerate(CATALOG, start=1):
-            world.products[spec[0]] = await _product(databases, shop.shop_id, spec, n)
+            world.products[spec.key] = await _product(databases, shop.shop_id, spec, n)
         return world
     finally:
         await databases.dispose()

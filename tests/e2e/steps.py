@@ -41,9 +41,7 @@ def choose_market(page: Page, option: str) -> None:
 
 
 def product_card(page: Page, title: str) -> Locator:
-    return page.get_by_role("list", name="Products").get_by_role("listitem").filter(
-        has_text=title
-    )
+    return page.get_by_role("list", name="Products").get_by_role("listitem").filter(has_text=title)
 
 
 def open_product(page: Page, title: str) -> None:

@@ -12,9 +12,10 @@ def test_merchant_creates_and_publishes_a_product(page: Page, world: World) -> N
     open_shop(page)
     sign_in_as_merchant(page, world.merchant_email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Seller Center")
-    expect(page.get_by_role("navigation", name="Seller Center")).to_contain_text(world.shop_name)
+    seller_center = page.get_by_role("navigation", name="Seller Center")
+    expect(seller_center).to_contain_text(world.shop_name)
 
-    page.get_by_role("navigation", name="Seller Center").get_by_role("link", name="Products").click()
+    seller_center.get_by_role("link", name="Products").click()
     page.get_by_role("link", name="Add a product").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("New product")
     page.get_by_label("Title").fill("Harbour Rain Jacket")

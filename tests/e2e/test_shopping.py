@@ -7,9 +7,9 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.seed import World
 from tests.e2e.steps import (
-    US_ADDRESS,
     DECLINED_CARD,
     GOOD_CARD,
+    US_ADDRESS,
     add_to_cart,
     cart_line,
     check_out,

@@ -54,7 +54,8 @@ Row = dict[str, Any]
 
 
 # ---------------------------------------------------------------- vocabulary
-
+# Word lists and price tables read best as tables, so the formatter leaves them alone.
+# fmt: off
 
 @dataclass(frozen=True)
 class CategorySpec:
@@ -72,291 +73,104 @@ class CategorySpec:
 
 _APPAREL = ("XS", "S", "M", "L", "XL", "XXL")
 CATEGORIES: tuple[CategorySpec, ...] = (
-    CategorySpec(
-        "womens-fashion",
-        "Women's Fashion",
-        "dress",
-        (
-            "Midi Dress",
-            "Wrap Dress",
-            "Linen Blouse",
-            "Knit Cardigan",
-            "Pleated Skirt",
-            "Trench Coat",
-            "Ribbed Top",
-            "Maxi Dress",
-        ),
-        ("Relaxed", "Everyday", "Flowy", "Tailored", "Cropped", "Vintage", "Breezy", "Classic"),
-        (14, 89),
-        _APPAREL[:5],
-        features=(
-            "Cut from a soft, breathable fabric that moves with you.",
-            "Dress it up or down: it works from desk to dinner.",
-            "Machine washable at 30°C.",
-        ),
-    ),
-    CategorySpec(
-        "mens-fashion",
-        "Men's Fashion",
-        "shirt",
-        (
-            "Oxford Shirt",
-            "Crew Tee",
-            "Pullover Hoodie",
-            "Chino Trousers",
-            "Polo Shirt",
-            "Bomber Jacket",
-            "Overshirt",
-            "Henley",
-        ),
-        (
-            "Heavyweight",
-            "Slim-fit",
-            "Organic Cotton",
-            "Washed",
-            "Essential",
-            "Oversized",
-            "Garment-dyed",
-            "Classic",
-        ),
-        (12, 79),
-        _APPAREL[1:],
-        features=(
-            "Pre-shrunk so the fit you buy is the fit you keep.",
-            "Reinforced seams for years of wear.",
-            "Made from long-staple cotton.",
-        ),
-    ),
-    CategorySpec(
-        "shoes",
-        "Shoes",
-        "shoe",
-        (
-            "Running Sneakers",
-            "Canvas Low-tops",
-            "Leather Loafers",
-            "Chelsea Boots",
-            "Slides",
-            "Trail Runners",
-            "Court Sneakers",
-        ),
-        ("Lightweight", "All-day", "Cushioned", "Waterproof", "Minimal", "Retro"),
-        (19, 129),
-        ("38", "39", "40", "41", "42", "43", "44", "45"),
-        features=(
-            "A cushioned footbed for long days on your feet.",
-            "Grippy rubber outsole.",
-            "True to size; half sizes go up.",
-        ),
-    ),
-    CategorySpec(
-        "bags",
-        "Bags & Accessories",
-        "bag",
-        (
-            "Tote Bag",
-            "Crossbody Bag",
-            "Laptop Backpack",
-            "Card Wallet",
-            "Belt Bag",
-            "Weekender Bag",
-        ),
-        ("Vegan Leather", "Canvas", "Everyday", "Compact", "Water-resistant", "Woven"),
-        (9, 119),
-        features=(
-            "Fits a 14-inch laptop, a water bottle and then some.",
-            "Hidden inner pocket for your phone and cards.",
-            "Adjustable strap.",
-        ),
-    ),
-    CategorySpec(
-        "beauty",
-        "Beauty",
-        "bottle",
-        (
-            "Vitamin C Serum",
-            "Daily Moisturiser",
-            "Lip Tint",
-            "Sunscreen SPF 50",
-            "Cleansing Oil",
-            "Hydrating Toner",
-            "Niacinamide Serum",
-            "Sheet Mask Set",
-        ),
-        ("Glow", "Barrier-repair", "Gentle", "Brightening", "Fragrance-free", "Dewy"),
-        (6, 48),
-        ("30 ml", "50 ml", "100 ml"),
-        Decimal("0.6"),
-        colours=False,
-        features=(
-            "Dermatologist tested, suitable for sensitive skin.",
-            "Lightweight texture that sinks in fast.",
-            "Cruelty-free and vegan.",
-        ),
-    ),
-    CategorySpec(
-        "electronics",
-        "Audio & Electronics",
-        "headphones",
-        (
-            "Wireless Earbuds",
-            "Over-ear Headphones",
-            "Bluetooth Speaker",
-            "Smartwatch",
-            "Power Bank 20000 mAh",
-            "Mini Projector",
-        ),
-        ("Noise-cancelling", "Pro", "Compact", "Long-battery", "Waterproof", "Studio"),
-        (19, 249),
-        features=(
-            "Up to 30 hours of battery on one charge.",
-            "Pairs in seconds over Bluetooth 5.3.",
-            "Two-year warranty.",
-        ),
-    ),
-    CategorySpec(
-        "phone-accessories",
-        "Phone Accessories",
-        "phone",
-        (
-            "Phone Case",
-            "Screen Protector",
-            "USB-C Cable",
-            "65W Fast Charger",
-            "Magnetic Car Mount",
-            "Phone Grip",
-        ),
-        ("Shockproof", "Slim", "Braided", "Clear", "MagSafe-ready", "Matte"),
-        (4, 39),
-        features=(
-            "Military-grade drop protection.",
-            "Precise cut-outs for every port and button.",
-            "Works with most recent phones.",
-        ),
-    ),
-    CategorySpec(
-        "home-living",
-        "Home & Living",
-        "lamp",
-        (
-            "Table Lamp",
-            "Throw Blanket",
-            "Scented Candle",
-            "Cushion Cover",
-            "Wall Clock",
-            "Linen Curtains",
-            "Plant Pot",
-        ),
-        ("Nordic", "Rattan", "Cosy", "Minimal", "Handmade", "Mid-century"),
-        (8, 99),
-        features=(
-            "Adds warmth to any corner of the room.",
-            "Designed in small batches.",
-            "Easy to clean.",
-        ),
-    ),
-    CategorySpec(
-        "kitchen",
-        "Kitchen & Dining",
-        "mug",
-        (
-            "Ceramic Mug",
-            "Pour-over Kettle",
-            "Chef's Knife",
-            "Bento Box",
-            "Insulated Water Bottle",
-            "Cast-iron Skillet",
-            "Coffee Grinder",
-        ),
-        ("Stoneware", "Stainless", "Hand-glazed", "Everyday", "Barista", "Double-wall"),
-        (7, 89),
-        features=(
-            "Dishwasher safe.",
-            "Keeps drinks hot for 12 hours.",
-            "Balanced and comfortable in the hand.",
-        ),
-    ),
-    CategorySpec(
-        "sports",
-        "Sports & Outdoors",
-        "ball",
-        (
-            "Yoga Mat",
-            "Training Football",
-            "Resistance Bands",
-            "Adjustable Dumbbell",
-            "Camping Lantern",
-            "Jump Rope",
-            "Cycling Jersey",
-        ),
-        ("Pro", "Non-slip", "Ultralight", "All-weather", "Studio", "Trail"),
-        (8, 119),
-        features=("Built for daily training.", "Packs small for travel.", "Tested by coaches."),
-    ),
-    CategorySpec(
-        "toys",
-        "Toys & Kids",
-        "blocks",
-        (
-            "Building Blocks",
-            "Plush Bear",
-            "Wooden Train Set",
-            "500-piece Puzzle",
-            "Art Kit",
-            "Stacking Rings",
-        ),
-        ("Rainbow", "Classic", "Montessori", "Deluxe", "Mini", "Eco"),
-        (6, 69),
-        features=(
-            "Non-toxic, child-safe paints.",
-            "For ages 3 and up.",
-            "Encourages open-ended play.",
-        ),
-    ),
-    CategorySpec(
-        "health",
-        "Health & Wellness",
-        "jar",
-        (
-            "Vitamin C Gummies",
-            "Whey Protein",
-            "Herbal Tea Blend",
-            "Collagen Powder",
-            "Magnesium Capsules",
-            "Electrolyte Mix",
-        ),
-        ("Daily", "Plant-based", "Sugar-free", "Organic", "Advanced", "Calm"),
-        (7, 59),
-        ("250 g", "500 g", "1 kg"),
-        Decimal("0.7"),
-        colours=False,
-        features=("Third-party tested for purity.", "No artificial colours.", "One scoop a day."),
-    ),
+    CategorySpec("womens-fashion", "Women's Fashion", "dress",
+                 ("Midi Dress", "Wrap Dress", "Linen Blouse", "Knit Cardigan", "Pleated Skirt",
+                  "Trench Coat", "Ribbed Top", "Maxi Dress"),
+                 ("Relaxed", "Everyday", "Flowy", "Tailored", "Cropped", "Vintage", "Breezy",
+                  "Classic"), (14, 89), _APPAREL[:5],
+                 features=("Cut from a soft, breathable fabric that moves with you.",
+                           "Dress it up or down: it works from desk to dinner.",
+                           "Machine washable at 30°C.")),
+    CategorySpec("mens-fashion", "Men's Fashion", "shirt",
+                 ("Oxford Shirt", "Crew Tee", "Pullover Hoodie", "Chino Trousers", "Polo Shirt",
+                  "Bomber Jacket", "Overshirt", "Henley"),
+                 ("Heavyweight", "Slim-fit", "Organic Cotton", "Washed", "Essential", "Oversized",
+                  "Garment-dyed", "Classic"), (12, 79), _APPAREL[1:],
+                 features=("Pre-shrunk so the fit you buy is the fit you keep.",
+                           "Reinforced seams for years of wear.",
+                           "Made from long-staple cotton.")),
+    CategorySpec("shoes", "Shoes", "shoe",
+                 ("Running Sneakers", "Canvas Low-tops", "Leather Loafers", "Chelsea Boots",
+                  "Slides", "Trail Runners", "Court Sneakers"),
+                 ("Lightweight", "All-day", "Cushioned", "Waterproof", "Minimal", "Retro"),
+                 (19, 129), ("38", "39", "40", "41", "42", "43", "44", "45"),
+                 features=("A cushioned footbed for long days on your feet.",
+                           "Grippy rubber outsole.", "True to size; half sizes go up.")),
+    CategorySpec("bags", "Bags & Accessories", "bag",
+                 ("Tote Bag", "Crossbody Bag", "Laptop Backpack", "Card Wallet", "Belt Bag",
+                  "Weekender Bag"),
+                 ("Vegan Leather", "Canvas", "Everyday", "Compact", "Water-resistant", "Woven"),
+                 (9, 119),
+                 features=("Fits a 14-inch laptop, a water bottle and then some.",
+                           "Hidden inner pocket for your phone and cards.",
+                           "Adjustable strap.")),
+    CategorySpec("beauty", "Beauty", "bottle",
+                 ("Vitamin C Serum", "Daily Moisturiser", "Lip Tint", "Sunscreen SPF 50",
+                  "Cleansing Oil", "Hydrating Toner", "Niacinamide Serum", "Sheet Mask Set"),
+                 ("Glow", "Barrier-repair", "Gentle", "Brightening", "Fragrance-free", "Dewy"),
+                 (6, 48), ("30 ml", "50 ml", "100 ml"), Decimal("0.6"), colours=False,
+                 features=("Dermatologist tested, suitable for sensitive skin.",
+                           "Lightweight texture that sinks in fast.",
+                           "Cruelty-free and vegan.")),
+    CategorySpec("electronics", "Audio & Electronics", "headphones",
+                 ("Wireless Earbuds", "Over-ear Headphones", "Bluetooth Speaker", "Smartwatch",
+                  "Power Bank 20000 mAh", "Mini Projector"),
+                 ("Noise-cancelling", "Pro", "Compact", "Long-battery", "Waterproof", "Studio"),
+                 (19, 249),
+                 features=("Up to 30 hours of battery on one charge.",
+                           "Pairs in seconds over Bluetooth 5.3.",
+                           "Two-year warranty.")),
+    CategorySpec("phone-accessories", "Phone Accessories", "phone",
+                 ("Phone Case", "Screen Protector", "USB-C Cable", "65W Fast Charger",
+                  "Magnetic Car Mount", "Phone Grip"),
+                 ("Shockproof", "Slim", "Braided", "Clear", "MagSafe-ready", "Matte"),
+                 (4, 39),
+                 features=("Military-grade drop protection.",
+                           "Precise cut-outs for every port and button.",
+                           "Works with most recent phones.")),
+    CategorySpec("home-living", "Home & Living", "lamp",
+                 ("Table Lamp", "Throw Blanket", "Scented Candle", "Cushion Cover", "Wall Clock",
+                  "Linen Curtains", "Plant Pot"),
+                 ("Nordic", "Rattan", "Cosy", "Minimal", "Handmade", "Mid-century"), (8, 99),
+                 features=("Adds warmth to any corner of the room.",
+                           "Designed in small batches.", "Easy to clean.")),
+    CategorySpec("kitchen", "Kitchen & Dining", "mug",
+                 ("Ceramic Mug", "Pour-over Kettle", "Chef's Knife", "Bento Box",
+                  "Insulated Water Bottle", "Cast-iron Skillet", "Coffee Grinder"),
+                 ("Stoneware", "Stainless", "Hand-glazed", "Everyday", "Barista", "Double-wall"),
+                 (7, 89),
+                 features=("Dishwasher safe.", "Keeps drinks hot for 12 hours.",
+                           "Balanced and comfortable in the hand.")),
+    CategorySpec("sports", "Sports & Outdoors", "ball",
+                 ("Yoga Mat", "Training Football", "Resistance Bands", "Adjustable Dumbbell",
+                  "Camping Lantern", "Jump Rope", "Cycling Jersey"),
+                 ("Pro", "Non-slip", "Ultralight", "All-weather", "Studio", "Trail"), (8, 119),
+                 features=("Built for daily training.", "Packs small for travel.",
+                           "Tested by coaches.")),
+    CategorySpec("toys", "Toys & Kids", "blocks",
+                 ("Building Blocks", "Plush Bear", "Wooden Train Set", "500-piece Puzzle",
+                  "Art Kit", "Stacking Rings"),
+                 ("Rainbow", "Classic", "Montessori", "Deluxe", "Mini", "Eco"), (6, 69),
+                 features=("Non-toxic, child-safe paints.", "For ages 3 and up.",
+                           "Encourages open-ended play.")),
+    CategorySpec("health", "Health & Wellness", "jar",
+                 ("Vitamin C Gummies", "Whey Protein", "Herbal Tea Blend", "Collagen Powder",
+                  "Magnesium Capsules", "Electrolyte Mix"),
+                 ("Daily", "Plant-based", "Sugar-free", "Organic", "Advanced", "Calm"), (7, 59),
+                 ("250 g", "500 g", "1 kg"), Decimal("0.7"), colours=False,
+                 features=("Third-party tested for purity.", "No artificial colours.",
+                           "One scoop a day.")),
 )
 CATEGORY_BY_SLUG = {spec.slug: spec for spec in CATEGORIES}
-CLOSERS = (
-    "Ships from a warehouse near you.",
-    "Free returns within 30 days.",
-    "Loved by thousands of shoppers on Shoptide.",
-    "Packed in recycled materials.",
-)
+CLOSERS = ("Ships from a warehouse near you.", "Free returns within 30 days.",
+           "Loved by thousands of shoppers on Shoptide.", "Packed in recycled materials.")
 TITLE_SUFFIXES = ("2-Pack", "Limited Edition", "Gift Set", "New Season")
 
 PALETTE: tuple[tuple[str, str], ...] = (
-    ("Black", "#23262b"),
-    ("White", "#eeeeea"),
-    ("Navy", "#1d3557"),
-    ("Sand", "#cdb38f"),
-    ("Olive", "#6b705c"),
-    ("Terracotta", "#c8553d"),
-    ("Sage", "#8fa67e"),
-    ("Blush", "#e39a9a"),
-    ("Sky Blue", "#5fa8d3"),
-    ("Mustard", "#d99a1e"),
-    ("Charcoal", "#474747"),
-    ("Forest", "#2d6a4f"),
-    ("Lilac", "#a88bc7"),
-    ("Coral", "#f07167"),
+    ("Black", "#23262b"), ("White", "#eeeeea"), ("Navy", "#1d3557"), ("Sand", "#cdb38f"),
+    ("Olive", "#6b705c"), ("Terracotta", "#c8553d"), ("Sage", "#8fa67e"), ("Blush", "#e39a9a"),
+    ("Sky Blue", "#5fa8d3"), ("Mustard", "#d99a1e"), ("Charcoal", "#474747"),
+    ("Forest", "#2d6a4f"), ("Lilac", "#a88bc7"), ("Coral", "#f07167"),
 )
 NEUTRAL_TINTS = ("#7aa6c2", "#d98f6f", "#8fb996", "#c9a0dc", "#e0b04f", "#6c8ebf")
 
@@ -372,38 +186,10 @@ BRANDS: tuple[tuple[str, str, tuple[str, ...], int], ...] = (
 )
 DEMO_SHOP_SPEC = (DEMO_SHOP, "US", ("home-living", "kitchen", "bags"), 40)
 MERCHANTS = 28
-MERCHANT_FIRST = (
-    "Golden",
-    "Sunny",
-    "Urban",
-    "Little",
-    "Blue",
-    "Mango",
-    "Paper",
-    "Coral",
-    "Velvet",
-    "Pepper",
-    "Maple",
-    "Lotus",
-    "Copper",
-    "Jade",
-    "Cloud",
-    "Harbor",
-)
-MERCHANT_SECOND = (
-    "Lane",
-    "Studio",
-    "House",
-    "Corner",
-    "Market",
-    "Supply",
-    "Goods",
-    "Co.",
-    "Collective",
-    "Atelier",
-    "Store",
-    "Bazaar",
-)
+MERCHANT_FIRST = ("Golden", "Sunny", "Urban", "Little", "Blue", "Mango", "Paper", "Coral",
+                  "Velvet", "Pepper", "Maple", "Lotus", "Copper", "Jade", "Cloud", "Harbor")
+MERCHANT_SECOND = ("Lane", "Studio", "House", "Corner", "Market", "Supply", "Goods", "Co.",
+                   "Collective", "Atelier", "Store", "Bazaar")
 
 # Minor-unit price levels: usd * rate, rounded up to `step`, less `charm` (12.99, 199.000).
 PRICE_LEVELS: dict[str, tuple[Decimal, Decimal, Decimal]] = {
@@ -434,244 +220,72 @@ class Locality:
     carriers: tuple[str, ...]
 
 
-_EN_FIRST = (
-    "Olivia",
-    "Liam",
-    "Emma",
-    "Noah",
-    "Ava",
-    "James",
-    "Mia",
-    "Lucas",
-    "Chloe",
-    "Ethan",
-    "Grace",
-    "Henry",
-    "Zoe",
-    "Jack",
-    "Lily",
-    "Owen",
-)
-_EN_LAST = (
-    "Smith",
-    "Johnson",
-    "Brown",
-    "Taylor",
-    "Walker",
-    "Clark",
-    "Hall",
-    "Young",
-    "King",
-    "Wright",
-    "Green",
-    "Baker",
-    "Turner",
-    "Hill",
-)
+_EN_FIRST = ("Olivia", "Liam", "Emma", "Noah", "Ava", "James", "Mia", "Lucas", "Chloe", "Ethan",
+             "Grace", "Henry", "Zoe", "Jack", "Lily", "Owen")
+_EN_LAST = ("Smith", "Johnson", "Brown", "Taylor", "Walker", "Clark", "Hall", "Young", "King",
+            "Wright", "Green", "Baker", "Turner", "Hill")
 LOCALITIES: dict[str, Locality] = {
-    "US": Locality(
-        0.22,
-        _EN_FIRST,
-        _EN_LAST,
-        "{n} {s} St",
-        ("Maple", "Oak", "Cedar", "Pine", "Elm", "Washington", "Lake", "Sunset"),
-        (
-            ("New York", "100##"),
-            ("Austin", "787##"),
-            ("Seattle", "981##"),
-            ("Chicago", "606##"),
-            ("Denver", "802##"),
-            ("Atlanta", "303##"),
-        ),
-        "+1 555 ### ####",
-        ("UPS", "USPS", "FedEx"),
-    ),
-    "GB": Locality(
-        0.10,
-        _EN_FIRST,
-        _EN_LAST,
-        "{n} {s} Road",
-        ("Church", "Victoria", "Station", "Park", "Mill", "Queen's"),
-        (
-            ("London", "E# #@@"),
-            ("Manchester", "M# #@@"),
-            ("Bristol", "BS# #@@"),
-            ("Leeds", "LS# #@@"),
-            ("Glasgow", "G# #@@"),
-        ),
-        "+44 7700 ######",
-        ("Royal Mail", "DPD", "Evri"),
-    ),
-    "DE": Locality(
-        0.10,
-        (
-            "Lukas",
-            "Anna",
-            "Leon",
-            "Mia",
-            "Felix",
-            "Lena",
-            "Jonas",
-            "Marie",
-            "Paul",
-            "Sophie",
-            "Max",
-            "Hannah",
-        ),
-        (
-            "Müller",
-            "Schmidt",
-            "Schneider",
-            "Fischer",
-            "Weber",
-            "Wagner",
-            "Becker",
-            "Hoffmann",
-            "Koch",
-            "Richter",
-        ),
-        "{s} {n}",
-        ("Hauptstraße", "Bahnhofstraße", "Gartenweg", "Lindenallee", "Bergstraße"),
-        (
-            ("Berlin", "10###"),
-            ("Hamburg", "20###"),
-            ("München", "80###"),
-            ("Köln", "50###"),
-            ("Leipzig", "04###"),
-        ),
-        "+49 151 #######",
-        ("DHL", "Hermes", "DPD"),
-    ),
-    "FR": Locality(
-        0.08,
-        ("Léa", "Hugo", "Chloé", "Louis", "Manon", "Gabriel", "Camille", "Arthur", "Inès", "Jules"),
-        (
-            "Martin",
-            "Bernard",
-            "Dubois",
-            "Thomas",
-            "Robert",
-            "Richard",
-            "Petit",
-            "Durand",
-            "Leroy",
-            "Moreau",
-        ),
-        "{n} rue {s}",
-        ("de la Paix", "Victor Hugo", "des Lilas", "du Moulin", "Pasteur"),
-        (
-            ("Paris", "750##"),
-            ("Lyon", "6900#"),
-            ("Marseille", "130##"),
-            ("Bordeaux", "330##"),
-            ("Lille", "590##"),
-        ),
-        "+33 6 ## ## ## ##",
-        ("Colissimo", "Chronopost", "Mondial Relay"),
-    ),
-    "ID": Locality(
-        0.20,
-        (
-            "Budi",
-            "Siti",
-            "Agus",
-            "Dewi",
-            "Rizky",
-            "Putri",
-            "Andi",
-            "Ayu",
-            "Fajar",
-            "Indah",
-            "Wahyu",
-            "Rina",
-        ),
-        (
-            "Santoso",
-            "Wijaya",
-            "Saputra",
-            "Lestari",
-            "Pratama",
-            "Hidayat",
-            "Nugroho",
-            "Kusuma",
-            "Setiawan",
-            "Rahayu",
-        ),
-        "Jl. {s} No. {n}",
-        ("Sudirman", "Merdeka", "Diponegoro", "Gatot Subroto", "Melati"),
-        (
-            ("Jakarta", "1####"),
-            ("Surabaya", "60###"),
-            ("Bandung", "40###"),
-            ("Medan", "20###"),
-            ("Yogyakarta", "55###"),
-        ),
-        "+62 812 #### ####",
-        ("JNE", "J&T Express", "SiCepat"),
-    ),
-    "TH": Locality(
-        0.10,
-        ("Somchai", "Nattaya", "Anan", "Ploy", "Kittisak", "Siriporn", "Thanawat", "Kanya"),
-        ("Srisuk", "Chaiyaporn", "Wongsawat", "Boonmee", "Rattanakul", "Saetang"),
-        "{n} Soi {s}",
-        ("Sukhumvit 31", "Ari", "Thonglor 10", "Ratchada 7"),
-        (
-            ("Bangkok", "10###"),
-            ("Chiang Mai", "50###"),
-            ("Phuket", "83###"),
-            ("Khon Kaen", "40###"),
-        ),
-        "+66 81 ### ####",
-        ("Kerry Express", "Thailand Post", "Flash Express"),
-    ),
-    "VN": Locality(
-        0.10,
-        ("An", "Bình", "Chi", "Dũng", "Hà", "Hùng", "Lan", "Minh", "Ngọc", "Trang"),
-        ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi"),
-        "{n} Đường {s}",
-        ("Lê Lợi", "Nguyễn Huệ", "Hai Bà Trưng", "Trần Hưng Đạo"),
-        (
-            ("Hồ Chí Minh", "700###"),
-            ("Hà Nội", "100###"),
-            ("Đà Nẵng", "550###"),
-            ("Hải Phòng", "180###"),
-        ),
-        "+84 90 ### ####",
-        ("GHN", "Viettel Post", "J&T Express"),
-    ),
-    "MY": Locality(
-        0.10,
-        (
-            "Ahmad",
-            "Nur",
-            "Wei Ling",
-            "Siva",
-            "Aisyah",
-            "Jun Hao",
-            "Priya",
-            "Hafiz",
-            "Mei Ying",
-            "Arjun",
-        ),
-        ("Abdullah", "Tan", "Lim", "Rahman", "Wong", "Kumar", "Ismail", "Lee"),
-        "{n}, Jalan {s}",
-        ("Ampang", "Bukit Bintang", "Tun Razak", "Klang Lama"),
-        (
-            ("Kuala Lumpur", "5####"),
-            ("Petaling Jaya", "46###"),
-            ("Penang", "10###"),
-            ("Johor Bahru", "80###"),
-        ),
-        "+60 12 ### ####",
-        ("Pos Malaysia", "J&T Express", "Ninja Van"),
-    ),
+    "US": Locality(0.22, _EN_FIRST, _EN_LAST, "{n} {s} St",
+                   ("Maple", "Oak", "Cedar", "Pine", "Elm", "Washington", "Lake", "Sunset"),
+                   (("New York", "100##"), ("Austin", "787##"), ("Seattle", "981##"),
+                    ("Chicago", "606##"), ("Denver", "802##"), ("Atlanta", "303##")),
+                   "+1 555 ### ####", ("UPS", "USPS", "FedEx")),
+    "GB": Locality(0.10, _EN_FIRST, _EN_LAST, "{n} {s} Road",
+                   ("Church", "Victoria", "Station", "Park", "Mill", "Queen's"),
+                   (("London", "E# #@@"), ("Manchester", "M# #@@"), ("Bristol", "BS# #@@"),
+                    ("Leeds", "LS# #@@"), ("Glasgow", "G# #@@")),
+                   "+44 7700 ######", ("Royal Mail", "DPD", "Evri")),
+    "DE": Locality(0.10, ("Lukas", "Anna", "Leon", "Mia", "Felix", "Lena", "Jonas", "Marie",
+                          "Paul", "Sophie", "Max", "Hannah"),
+                   ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Wagner", "Becker",
+                    "Hoffmann", "Koch", "Richter"), "{s} {n}",
+                   ("Hauptstraße", "Bahnhofstraße", "Gartenweg", "Lindenallee", "Bergstraße"),
+                   (("Berlin", "10###"), ("Hamburg", "20###"), ("München", "80###"),
+                    ("Köln", "50###"), ("Leipzig", "04###")),
+                   "+49 151 #######", ("DHL", "Hermes", "DPD")),
+    "FR": Locality(0.08, ("Léa", "Hugo", "Chloé", "Louis", "Manon", "Gabriel", "Camille",
+                          "Arthur", "Inès", "Jules"),
+                   ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit",
+                    "Durand", "Leroy", "Moreau"), "{n} rue {s}",
+                   ("de la Paix", "Victor Hugo", "des Lilas", "du Moulin", "Pasteur"),
+                   (("Paris", "750##"), ("Lyon", "6900#"), ("Marseille", "130##"),
+                    ("Bordeaux", "330##"), ("Lille", "590##")),
+                   "+33 6 ## ## ## ##", ("Colissimo", "Chronopost", "Mondial Relay")),
+    "ID": Locality(0.20, ("Budi", "Siti", "Agus", "Dewi", "Rizky", "Putri", "Andi", "Ayu",
+                          "Fajar", "Indah", "Wahyu", "Rina"),
+                   ("Santoso", "Wijaya", "Saputra", "Lestari", "Pratama", "Hidayat", "Nugroho",
+                    "Kusuma", "Setiawan", "Rahayu"), "Jl. {s} No. {n}",
+                   ("Sudirman", "Merdeka", "Diponegoro", "Gatot Subroto", "Melati"),
+                   (("Jakarta", "1####"), ("Surabaya", "60###"), ("Bandung", "40###"),
+                    ("Medan", "20###"), ("Yogyakarta", "55###")),
+                   "+62 812 #### ####", ("JNE", "J&T Express", "SiCepat")),
+    "TH": Locality(0.10, ("Somchai", "Nattaya", "Anan", "Ploy", "Kittisak", "Siriporn",
+                          "Thanawat", "Kanya"),
+                   ("Srisuk", "Chaiyaporn", "Wongsawat", "Boonmee", "Rattanakul", "Saetang"),
+                   "{n} Soi {s}", ("Sukhumvit 31", "Ari", "Thonglor 10", "Ratchada 7"),
+                   (("Bangkok", "10###"), ("Chiang Mai", "50###"), ("Phuket", "83###"),
+                    ("Khon Kaen", "40###")),
+                   "+66 81 ### ####", ("Kerry Express", "Thailand Post", "Flash Express")),
+    "VN": Locality(0.10, ("An", "Bình", "Chi", "Dũng", "Hà", "Hùng", "Lan", "Minh", "Ngọc",
+                          "Trang"),
+                   ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi"),
+                   "{n} Đường {s}", ("Lê Lợi", "Nguyễn Huệ", "Hai Bà Trưng", "Trần Hưng Đạo"),
+                   (("Hồ Chí Minh", "700###"), ("Hà Nội", "100###"), ("Đà Nẵng", "550###"),
+                    ("Hải Phòng", "180###")),
+                   "+84 90 ### ####", ("GHN", "Viettel Post", "J&T Express")),
+    "MY": Locality(0.10, ("Ahmad", "Nur", "Wei Ling", "Siva", "Aisyah", "Jun Hao", "Priya",
+                          "Hafiz", "Mei Ying", "Arjun"),
+                   ("Abdullah", "Tan", "Lim", "Rahman", "Wong", "Kumar", "Ismail", "Lee"),
+                   "{n}, Jalan {s}", ("Ampang", "Bukit Bintang", "Tun Razak", "Klang Lama"),
+                   (("Kuala Lumpur", "5####"), ("Petaling Jaya", "46###"), ("Penang", "10###"),
+                    ("Johor Bahru", "80###")),
+                   "+60 12 ### ####", ("Pos Malaysia", "J&T Express", "Ninja Van")),
 }
 FALLBACK_LOCALITY = LOCALITIES["US"]
-CANCEL_REASONS = (
-    "Out of stock at the warehouse",
-    "Shopper asked to cancel",
-    "We can't deliver to this address",
-)
+CANCEL_REASONS = ("Out of stock at the warehouse", "Shopper asked to cancel",
+                  "We can't deliver to this address")
+
+# fmt: on
 
 
 # ---------------------------------------------------------------- results
@@ -1060,10 +674,17 @@ def build_catalog(
 
 
 def demo_shopper_email(market_code: str) -> str:
+    if market_code == "US":
+        return "shopper@shoptide.test"
+    return f"shopper.{market_code.lower()}@shoptide.test"
+
+
+def _shopper_email(first: str, last: str, market_code: str, n: int) -> str:
+    """Unique across markets too: with one cell configured, all shoppers share a table."""
+    if n == 0:
+        return demo_shopper_email(market_code)
     return (
-        "shopper@shoptide.test"
-        if market_code == "US"
-        else f"shopper.{market_code.lower()}@shoptide.test"
+        f"{_ascii_slug(first, '.')}.{_ascii_slug(last, '.')}.{market_code.lower()}{n}@example.com"
     )
 
 
@@ -1093,15 +714,10 @@ def _add_shoppers(
     for n in range(count):
         first, last = rng.choice(place.first), rng.choice(place.last)
         name = f"{last} {first}" if market.code == "VN" else f"{first} {last}"
-        email = (
-            demo_shopper_email(market.code)
-            if n == 0
-            else f"{_ascii_slug(first, '')}.{_ascii_slug(last, '')}.{market.code.lower()}{n}@example.com"
-        )
         created = now - timedelta(days=rng.uniform(ORDER_DAYS, 720))
         user_id = rows.add(
             User,
-            email=email,
+            email=_shopper_email(first, last, market.code, n),
             password_hash=hash_,
             display_name=name,
             role="shopper",
@@ -1410,7 +1026,8 @@ async def load_demo(
 ) -> DemoSummary:
     """Fill freshly migrated, empty databases with the demo world; refuses a second load."""
     now = now or utcnow()
-    password_hash = passwords.hash(DEMO_PASSWORD)  # once: argon2 per account takes minutes
+    # hashed once and shared by every demo account: argon2 per account would take minutes
+    password_hash = await asyncio.to_thread(passwords.hash, DEMO_PASSWORD)
     async with databases.session(GLOBAL_CELL) as session:
         await markets_service.ensure_defaults(session)
         markets = list(await markets_service.list(session))

@@ -1,0 +1,72 @@
+from sqlalchemy import select
+
+from shoptide.inventory.models import Stock
+from shoptide.payments.models import Refund
+from tests import factories
+
+
+async def _paid_order(client, databases, quantity=2):  # noqa: ANN001, ANN202
+    shop = await factories.merchant(databases)
+    item = await factories.product(databases, shop, prices={"US": 1500}, stock={"US": 5})
+    buyer = await factories.shopper(databases)
+    body = (await factories.buy(client, buyer, item.skus[0], quantity=quantity)).json()
+    return shop, buyer, body["orders"][0]
+
+
+async def test_merchant_confirms_and_ships_and_the_shopper_sees_the_history(client, databases):
+    shop, buyer, order = await _paid_order(client, databases)
+    base = f"/api/v1/seller/orders/US/{order['id']}"
+
+    assert (await client.post(f"{base}/confirm", headers=shop.headers)).status_code == 200
+    shipped = await client.post(
+        f"{base}/ship",
+        headers=shop.headers,
+        json={"carrier": "USPS", "tracking_number": "9400 1000 0000"},
+    )
+    assert shipped.status_code == 200
+
+    seen = (await client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers)).json()
+    assert seen["status"] == "shipped"
+    assert seen["tracking_number"] == "9400 1000 0000"
+    assert [h["to_status"] for h in seen["history"]] == [
+        "pending_payment",
+        "paid",
+        "confirmed",
+        "shipped",
+    ]
+
+
+async def test_shipping_twice_is_a_conflict_with_a_message(client, databases):
+    shop, _, order = await _paid_order(client, databases)
+    base = f"/api/v1/seller/orders/US/{order['id']}"
+    await client.post(f"{base}/confirm", headers=shop.headers)
+    await client.post(f"{base}/ship", headers=shop.headers, json={"tracking_number": "T1"})
+
+    again = await client.post(f"{base}/confirm", headers=shop.headers)
+
+    assert again.status_code == 409
+    assert again.json()["error"] == {
+        "code": "invalid_transition",
+        "message": f"Order #{order['id']} is shipped; it can't be confirmed now.",
+    }
+
+
+async def test_cancelling_a_paid_order_restocks_and_refunds_once(client, app, databases):
+    shop, buyer, order = await _paid_order(client, databases, quantity=2)
+
+    cancelled = await client.post(
+        f"/api/v1/seller/orders/US/{order['id']}/cancel",
+        headers=shop.headers,
+        json={"reason": "Out of this colour"},
+    )
+    assert cancelled.status_code == 200
+    await app.state.dispatcher.run_once()
+    await app.state.dispatcher.run_once()  # a second pass must not refund again
+
+    async with databases.session("main", write=False) as s:
+        assert await s.scalar(select(Stock.available)) == 5
+        refunds = list(await s.scalars(select(Refund)))
+    assert [(r.order_id, r.amount_minor) for r in refunds] == [(order["id"], 3000)]
+    seen = (await client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers)).json()
+    assert seen["status"] == "cancelled"
+    assert seen["refund"]["display"] == "$30.00"
