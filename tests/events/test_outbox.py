@@ -32,7 +32,7 @@ async def test_a_failing_handler_is_retried_and_each_handler_sees_the_event_once
     seen: list[tuple[str, int]] = []
     failures = {"flaky": 1}
 
-    def handler(name: str):  # noqa: ANN202
+    def handler(name: str):
         async def handle(delivery: Delivery) -> None:
             if failures.get(name):
                 failures[name] -= 1

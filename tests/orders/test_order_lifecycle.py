@@ -5,7 +5,7 @@ from shoptide.payments.models import Refund
 from tests import factories
 
 
-async def _paid_order(client, databases, quantity=2):  # noqa: ANN001, ANN202
+async def _paid_order(client, databases, quantity=2):
     shop = await factories.merchant(databases)
     item = await factories.product(databases, shop, prices={"US": 1500}, stock={"US": 5})
     buyer = await factories.shopper(databases)
