@@ -1,9 +1,11 @@
-"""Operations console (sqladmin) for operators: markets, shops, categories and accounts in
-the global cell at /admin; each market cell's shoppers and orders at /admin/cell/<name>."""
+"""Operations console (sqladmin) for operators at /admin: markets, shops, categories and
+business accounts of the global cell, and each cell's shoppers and orders, read from that
+cell's own database."""
 
 from fastapi import FastAPI, Request
 from sqladmin import Admin, ModelView
 from sqladmin.authentication import AuthenticationBackend
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import User
@@ -127,6 +129,17 @@ class OrderAdmin(ModelView, model=Order):
     icon = "fa-solid fa-receipt"
 
 
+def _cell_view(base: type[ModelView], cell: str) -> type[ModelView]:
+    """A copy of `base` that reads the given cell's database, with its own URL."""
+    label = f"{base.name_plural} · cell {cell}"
+    view = type(
+        f"{base.__name__}_{cell}",
+        (base,),
+        {"identity": f"{base.identity}-{cell}", "name": label, "name_plural": label},
+    )
+    return view
+
+
 def mount_admin(app: FastAPI) -> None:
     databases = app.state.databases
     console = Admin(
@@ -139,12 +152,8 @@ def mount_admin(app: FastAPI) -> None:
     for view in (MarketAdmin, ShopAdmin, ShopMemberAdmin, CategoryAdmin, ProductAdmin, UserAdmin):
         console.add_view(view)
     for cell in databases.settings.cells:
-        cell_console = Admin(
-            app,
-            databases.engine(cell),
-            base_url=f"/admin/cell/{cell}",
-            title=f"Shoptide cell {cell}",
-            authentication_backend=OperatorLogin(app),
-        )
-        for view in (UserAdmin, OrderAdmin):
-            cell_console.add_view(view)
+        maker = async_sessionmaker(databases.engine(cell), expire_on_commit=False)
+        for base in (UserAdmin, OrderAdmin):
+            view = _cell_view(base, cell)
+            console.add_view(view)
+            view.session_maker = maker  # add_view bound it to the global cell; point it here

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Form, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.accounts import service as accounts_service
@@ -79,14 +80,22 @@ async def _load_principal(
         return principal_of(user, cell)
 
 
-async def optional_user(request: Request) -> Principal | None:
+# Documents the scheme in OpenAPI; a missing or non-bearer header gives None, not an error.
+bearer_scheme = HTTPBearer(
+    auto_error=False, description="A token from POST /api/v1/auth/token", bearerFormat="opaque"
+)
+
+
+async def optional_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal | None:
     """Bearer token for /api, the signed session cookie for pages."""
     databases: Databases = request.app.state.databases
     if request.url.path.startswith("/api/"):
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if not token or scheme.lower() != "bearer":
+        if credentials is None:
             return None
+        token = credentials.credentials
         cell = accounts_service.cell_of_token(token)
         if cell not in databases.all_cells:
             raise NotSignedIn("The bearer token is invalid or revoked.")

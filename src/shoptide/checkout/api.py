@@ -110,24 +110,31 @@ async def shipping_address(
     databases: DatabasesDep, cell: str, user_id: int, market: str, body: CheckoutIn
 ) -> ShippingAddress:
     """The address to ship to: a saved one of the shopper's, or a new one."""
-    async with databases.session(cell, write=body.save_address and body.address is not None) as s:
-        if body.address_id is not None:
+    if body.address_id is not None:
+        async with databases.session(cell, write=False) as s:
             saved = await accounts_service.get_address(
                 s, user_id=user_id, address_id=body.address_id
             )
-            fields = {
-                k: getattr(saved, k)
-                for k in ("full_name", "line1", "line2", "city", "postal_code", "phone")
-            }
-        elif body.address is not None:
-            fields = body.address.model_dump()
-            if body.save_address:
-                await accounts_service.add_address(
-                    s, user_id=user_id, country_code=market, **fields
-                )
-        else:
-            raise InvalidInput("Give a shipping address or the id of a saved one.")
+        fields = {
+            k: getattr(saved, k)
+            for k in ("full_name", "line1", "line2", "city", "postal_code", "phone")
+        }
+    elif body.address is not None:
+        fields = body.address.model_dump()
+    else:
+        raise InvalidInput("Give a shipping address or the id of a saved one.")
     return ShippingAddress(country_code=market, **fields)
+
+
+async def save_new_address(
+    databases: DatabasesDep, cell: str, user_id: int, market: str, body: CheckoutIn
+) -> None:
+    """Keep a new address for next time, once it has been used for a paid checkout."""
+    if body.save_address and body.address is not None:
+        async with databases.session(cell) as s:
+            await accounts_service.add_address(
+                s, user_id=user_id, country_code=market, **body.address.model_dump()
+            )
 
 
 @router.post(
@@ -164,6 +171,8 @@ async def checkout(
         card_number=body.card_number,
         ttl=timedelta(seconds=settings.reservation_ttl_seconds),
     )
+    if result.paid and not result.replayed:
+        await save_new_address(databases, cell, user.user_id, market.code, body)
     read = CheckoutRead(
         id=result.checkout.id,
         status=result.checkout.status,
