@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shoptide import logs
 from shoptide.accounts.service import Passwords
+from shoptide.catalog import handlers as catalog_handlers
 from shoptide.db import Databases
 from shoptide.errors import DomainError
 from shoptide.events import Dispatcher, HandlerRegistry
@@ -141,6 +142,7 @@ def _register_handlers(
     registry: HandlerRegistry, databases: Databases, gateway: PaymentGateway
 ) -> None:
     payment_handlers.register(registry, databases, gateway)
+    catalog_handlers.register(registry, databases)
 
 
 def create_app(

@@ -55,6 +55,8 @@ class OrderPaid(DomainEvent):
     market: str
     total_minor: int
     currency: str
+    # (product_id, quantity) of each line, for sales counters downstream
+    items: tuple[tuple[int, int], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,7 +7,10 @@ from shoptide.checkout.models import Checkout
 from shoptide.db import utcnow
 from shoptide.inventory import service as inventory_service
 from shoptide.inventory.models import Stock
+from shoptide.markets import service as markets_service
 from shoptide.orders import service as orders_service
+from shoptide.payments.gateway import TestGateway
+from shoptide.payments.models import Payment
 from tests import factories
 
 
@@ -57,3 +60,49 @@ async def test_unpaid_checkout_gives_its_stock_back_when_the_reservation_expires
         assert (await s.get(Checkout, checkout.id)).status == "expired"
         orders = await orders_service.for_checkout(s, checkout.id)
         assert [o.status for o in orders] == ["payment_failed"]
+
+
+async def test_a_charge_that_lands_after_the_checkout_expired_is_refunded(databases):
+    """The sweep may expire a checkout while its card is being charged; the shopper must
+    not pay for orders that were cancelled."""
+
+    class SlowGateway(TestGateway):
+        refunded: list[str] = []
+
+        async def charge(self, **kwargs):
+            await checkout_service.expire_stale(
+                databases, "main", now=utcnow() + timedelta(hours=1)
+            )
+            return await super().charge(**kwargs)
+
+        async def refund(self, *, reference, amount):
+            self.refunded.append(reference)
+            return await super().refund(reference=reference, amount=amount)
+
+    shop = await factories.merchant(databases)
+    item = await factories.product(databases, shop, stock={"US": 2})
+    buyer = await factories.shopper(databases)
+    gateway = SlowGateway()
+    async with databases.session("main") as s, databases.session("global", write=False) as g:
+        market = await markets_service.get(g, "US")
+        await checkout_service.set_quantity(
+            s, g, shopper_id=buyer.id, market=market, sku=item.skus[0], quantity=1
+        )
+
+    result = await checkout_service.place(
+        databases,
+        gateway,
+        cell="main",
+        shopper_id=buyer.id,
+        market=market,
+        idempotency_key="late-charge-1",
+        card_number="4242424242424242",
+        address=orders_service.ShippingAddress("A", "1 St", "", "Town", "1", "US", ""),
+        ttl=timedelta(minutes=15),
+    )
+
+    assert result.checkout.status == "expired"
+    assert len(gateway.refunded) == 1
+    async with databases.session("main", write=False) as s:
+        assert (await s.scalar(select(Payment))).status == "refunded"
+        assert await s.scalar(select(Stock.available)) == 2

@@ -1,9 +1,10 @@
 """Catalog behaviour. Runs on the global cell's session."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -365,4 +366,14 @@ async def _write_stock(
     async with databases.session(cell) as session:
         await inventory_service.set_level(
             session, variant_id=variant_id, market=market, available=available
+        )
+
+
+async def add_sales(session: AsyncSession, sold: Mapping[int, int]) -> None:
+    """Add units sold to each product's popularity, in one UPDATE per product."""
+    for product_id, quantity in sorted(sold.items()):
+        await session.execute(
+            sql_update(Product)
+            .where(Product.id == product_id)
+            .values(popularity=Product.popularity + quantity)
         )

@@ -255,6 +255,7 @@ async def _settle(
             checkout_id=checkout.id,
             amount=Money(checkout.total_minor, checkout.currency),
             outcome=outcome,
+            refunding=outcome.succeeded and not moved,
         )
         orders = list(await orders_service.for_checkout(session, checkout.id))
         if moved and outcome.succeeded:
@@ -314,7 +315,13 @@ async def place(
         amount=Money(checkout.total_minor, checkout.currency),
         card_number=card_number,
     )
-    return await _settle(databases, cell, checkout, outcome)
+    result = await _settle(databases, cell, checkout, outcome)
+    if outcome.succeeded and not result.paid:
+        # the reservation expired while the card was being charged: give the money back
+        await payments_service.refund_charge(
+            gateway, outcome, amount=Money(checkout.total_minor, checkout.currency)
+        )
+    return result
 
 
 async def expire_stale(databases: Databases, cell: str, *, now: datetime | None = None) -> int:

@@ -146,7 +146,10 @@ async def mark_paid(session: AsyncSession, orders: Sequence[Order], *, note: str
         events.record(
             session,
             events.OrderPaid(
-                **_event_fields(order), total_minor=order.total_minor, currency=order.currency
+                **_event_fields(order),
+                total_minor=order.total_minor,
+                currency=order.currency,
+                items=tuple((line.product_id, line.quantity) for line in order.lines),
             ),
         )
     await session.flush()

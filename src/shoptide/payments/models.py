@@ -16,7 +16,7 @@ class Payment(Base):
     checkout_id: Mapped[int] = mapped_column(ForeignKey("checkout.id"))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16))  # succeeded | declined
+    status: Mapped[str] = mapped_column(String(16))  # succeeded | declined | refunded
     gateway_ref: Mapped[str] = mapped_column(String(80), default="")
     card_last4: Mapped[str] = mapped_column(String(4), default="")
     attempts: Mapped[int] = mapped_column(Integer, default=1)

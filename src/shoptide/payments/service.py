@@ -66,14 +66,35 @@ async def charge(
     return ChargeOutcome(True, result.gateway_ref, result.card_last4, attempts)
 
 
+async def refund_charge(gateway: PaymentGateway, outcome: ChargeOutcome, *, amount: Money) -> str:
+    """Give back a whole charge (the checkout it paid for could not be completed)."""
+    async for attempt in _retrying():
+        with attempt:
+            gateway_ref = await gateway.refund(
+                reference=f"void-{outcome.gateway_ref}", amount=amount
+            )
+    return gateway_ref
+
+
+def _payment_status(outcome: ChargeOutcome, refunding: bool) -> str:
+    if not outcome.succeeded:
+        return "declined"
+    return "refunded" if refunding else "succeeded"
+
+
 async def record_payment(
-    session: AsyncSession, *, checkout_id: int, amount: Money, outcome: ChargeOutcome
+    session: AsyncSession,
+    *,
+    checkout_id: int,
+    amount: Money,
+    outcome: ChargeOutcome,
+    refunding: bool = False,
 ) -> Payment:
     payment = Payment(
         checkout_id=checkout_id,
         amount_minor=amount.amount,
         currency=amount.currency,
-        status="succeeded" if outcome.succeeded else "declined",
+        status=_payment_status(outcome, refunding),
         gateway_ref=outcome.gateway_ref,
         card_last4=outcome.card_last4,
         attempts=outcome.attempts,
