@@ -109,7 +109,7 @@ def demo(
             f"\nShoptide is at http://{host}:{port}  (operations console: /admin, "
             f"API docs: /docs)\n"
         )
-        serve(host=host, port=port)
+        _serve(host=host, port=port, workers=1)
 
 
 @app.command()
@@ -118,7 +118,12 @@ def serve(
     port: Port = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
-    """Serve the web app and API."""
+    """Apply pending migrations, then serve the web app and API."""
+    _upgrade(Settings())
+    _serve(host=host, port=port, workers=workers)
+
+
+def _serve(*, host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "shoptide.app:create_app",
         factory=True,

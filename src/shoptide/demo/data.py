@@ -162,7 +162,7 @@ CATEGORIES: tuple[CategorySpec, ...] = (
                            "One scoop a day.")),
 )
 CATEGORY_BY_SLUG = {spec.slug: spec for spec in CATEGORIES}
-CLOSERS = ("Ships from a warehouse near you.", "Free returns within 30 days.",
+CLOSERS = ("Ships from a warehouse near you.", "Free returns within 15 days.",
            "Loved by thousands of shoppers on Shoptide.", "Packed in recycled materials.")
 TITLE_SUFFIXES = ("2-Pack", "Limited Edition", "Gift Set", "New Season")
 
