@@ -1,9 +1,23 @@
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
 
 from shoptide.db import Base, UTCDateTime, utcnow
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    """Where an order goes, copied into the order so later address-book edits don't move it."""
+
+    full_name: str
+    line1: str
+    line2: str
+    city: str
+    postal_code: str
+    country_code: str
+    phone: str
 
 
 class Order(Base):
@@ -21,13 +35,15 @@ class Order(Base):
     tax_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # included in subtotal
     total_minor: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(20), index=True)
-    ship_name: Mapped[str] = mapped_column(String(120))
-    ship_line1: Mapped[str] = mapped_column(String(200))
-    ship_line2: Mapped[str] = mapped_column(String(200), default="")
-    ship_city: Mapped[str] = mapped_column(String(100))
-    ship_postal_code: Mapped[str] = mapped_column(String(20))
-    ship_country: Mapped[str] = mapped_column(String(2))
-    ship_phone: Mapped[str] = mapped_column(String(40), default="")
+    shipping: Mapped["ShippingAddress"] = composite(
+        mapped_column("ship_name", String(120)),
+        mapped_column("ship_line1", String(200)),
+        mapped_column("ship_line2", String(200), default=""),
+        mapped_column("ship_city", String(100)),
+        mapped_column("ship_postal_code", String(20)),
+        mapped_column("ship_country", String(2)),
+        mapped_column("ship_phone", String(40), default=""),
+    )
     carrier: Mapped[str] = mapped_column(String(60), default="")
     tracking_number: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

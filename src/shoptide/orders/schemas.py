@@ -1,3 +1,4 @@
+from dataclasses import asdict
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -97,15 +98,7 @@ def order_read(order: Order, locale: str, refund: Refund | None = None) -> Order
             StatusChangeRead(from_status=h.from_status, to_status=h.to_status, note=h.note, at=h.at)
             for h in order.history
         ],
-        shipping=ShippingRead(
-            full_name=order.ship_name,
-            line1=order.ship_line1,
-            line2=order.ship_line2,
-            city=order.ship_city,
-            postal_code=order.ship_postal_code,
-            country_code=order.ship_country,
-            phone=order.ship_phone,
-        ),
+        shipping=ShippingRead(**asdict(order.shipping)),
         carrier=order.carrier,
         tracking_number=order.tracking_number,
         refund=m(refund.amount_minor) if refund else None,

@@ -11,7 +11,7 @@ from shoptide import events
 from shoptide.errors import InvalidInput, InvalidTransition, NotFound
 from shoptide.inventory import service as inventory_service
 from shoptide.markets.service import included_tax
-from shoptide.orders.models import Order, OrderLine, OrderStatusChange
+from shoptide.orders.models import Order, OrderLine, OrderStatusChange, ShippingAddress
 
 # status -> statuses it may move to
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -50,17 +50,6 @@ class LineDraft:
     variant_label: str
     unit_price_minor: int
     quantity: int
-
-
-@dataclass(frozen=True)
-class ShippingAddress:
-    full_name: str
-    line1: str
-    line2: str
-    city: str
-    postal_code: str
-    country_code: str
-    phone: str
 
 
 def _transition(order: Order, to_status: str, note: str = "") -> None:
@@ -102,13 +91,7 @@ async def create(
         tax_minor=included_tax(subtotal, tax_rate_bp),
         total_minor=subtotal,
         status="pending_payment",
-        ship_name=address.full_name,
-        ship_line1=address.line1,
-        ship_line2=address.line2,
-        ship_city=address.city,
-        ship_postal_code=address.postal_code,
-        ship_country=address.country_code,
-        ship_phone=address.phone,
+        shipping=address,
         lines=[
             OrderLine(**line.__dict__, line_total_minor=line.unit_price_minor * line.quantity)
             for line in lines
