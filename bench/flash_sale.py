@@ -549,6 +549,10 @@ def print_table(results: dict[str, dict[str, float | str]], args: argparse.Names
 
 
 async def main(args: argparse.Namespace) -> int:
+    # SIGTERM (e.g. from `timeout`) cancels the run, so the server is stopped on the way out
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     backends = ["postgres", "sqlite"] if args.db == "both" else [args.db]
     results: dict[str, dict[str, float | str]] = {}
     failed = False
@@ -582,4 +586,8 @@ def parse_args() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(parse_args())))
+    try:
+        sys.exit(asyncio.run(main(parse_args())))
+    except asyncio.CancelledError:
+        progress("stopped by SIGTERM; server shut down")
+        sys.exit(143)

@@ -196,7 +196,9 @@ async def test_merchant_acting_for_a_shop_they_dont_belong_to_is_forbidden(clien
         json={
             "title": "Planted",
             "category": "fashion",
-            "variants": [{"sku": "PLANTED-1", "prices": [{"market": "US", "amount": "1", "currency": "USD"}]}],
+            "variants": [
+                {"sku": "PLANTED-1", "prices": [{"market": "US", "amount": "1", "currency": "USD"}]}
+            ],
         },
         headers={**shop_b.headers, "X-Shop-Id": str(shop_a.shop_id)},
     )
@@ -305,9 +307,7 @@ async def test_checkout_with_another_shoppers_address_is_not_found(client, datab
 
 
 @pytest.mark.parametrize("market", ["US", "ID"])
-async def test_signed_in_shopper_cannot_open_another_shoppers_order_page(
-    client, databases, market
-):
+async def test_signed_in_shopper_cannot_open_another_shoppers_order_page(client, databases, market):
     shop = await factories.merchant(databases)
     first = await factories.shopper(databases, market)
     second = await factories.shopper(databases, market)
@@ -348,14 +348,16 @@ async def test_shopper_token_is_refused_by_seller_center(client, databases, meth
     body = {
         "title": "By a shopper",
         "category": "fashion",
-        "variants": [{"sku": "SHOPPER-1", "prices": [{"market": "US", "amount": "1", "currency": "USD"}]}],
+        "variants": [
+            {"sku": "SHOPPER-1", "prices": [{"market": "US", "amount": "1", "currency": "USD"}]}
+        ],
     }
 
     response = await client.request(
         method, path, json=body if method == "POST" else None, headers=buyer.headers
     )
 
-    assert "Seller Center is for merchant accounts." == assert_error(response, 403, "forbidden")
+    assert assert_error(response, 403, "forbidden") == "Seller Center is for merchant accounts."
     assert "Merchant-only title" not in response.text
     assert await count(databases, GLOBAL_CELL, Product) == products_before
 
@@ -387,7 +389,9 @@ async def test_forged_bearer_token_is_unauthorized(client, databases, token):
         assert_error(response, 401, "unauthorized")
         assert buyer.email not in response.text and shop.email not in response.text
     added = await client.post(
-        "/api/v1/cart/items", json={"sku": "ANY-SKU", "quantity": 1}, headers=factories.bearer(token)
+        "/api/v1/cart/items",
+        json={"sku": "ANY-SKU", "quantity": 1},
+        headers=factories.bearer(token),
     )
     assert_error(added, 401, "unauthorized")
     assert await count(databases, "main", CartLine) == 0

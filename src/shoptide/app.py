@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -88,14 +89,19 @@ def _wants_html(request: Request) -> bool:
     )
 
 
+def _describe_one(error: dict[str, Any]) -> str:
+    loc = [str(p) for p in error.get("loc", ())]
+    if loc[:1] == ["header"] and error.get("type") == "missing":
+        return f"The {loc[-1].title()} header is required."
+    where = ".".join(p for p in loc if p not in ("body", "query", "path", "header"))
+    return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
+
+
 def _describe_validation(exc: RequestValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        if error.get("type") == "json_invalid":
-            return "The request body is not valid JSON."
-        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
-        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
-    return "; ".join(parts) or "The request is not valid."
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return "The request body is not valid JSON."
+    return "; ".join(_describe_one(e) for e in errors) or "The request is not valid."
 
 
 def _error_response(
@@ -126,6 +132,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         return _error_response(request, exc.status_code, exc.code, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        message = "There is nothing at this address." if exc.status_code == 404 else str(exc.detail)
+        return _error_response(request, exc.status_code, code, message)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
