@@ -28,15 +28,16 @@ from shoptide.shops.models import Shop
 DEFAULT_MARKET = "US"
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies are async: FastAPI runs plain `def` ones in a thread pool, a hop per request.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_databases(request: Request) -> Databases:
+async def get_databases(request: Request) -> Databases:
     return request.app.state.databases
 
 
-def get_gateway(request: Request) -> PaymentGateway:
+async def get_gateway(request: Request) -> PaymentGateway:
     return request.app.state.gateway
 
 
@@ -54,6 +55,7 @@ async def _session(request: Request, cell: str, *, write: bool) -> AsyncIterator
 
 async def global_reader(request: Request) -> AsyncIterator[AsyncSession]:
     async for session in _session(request, GLOBAL_CELL, write=False):
+        await session.connection()  # taken now: see cell_reader for why the order matters
         yield session
 
 
@@ -155,19 +157,28 @@ async def current_market(
 CurrentMarket = Annotated[Market, Depends(current_market)]
 
 
-def current_cell(market: CurrentMarket, settings: SettingsDep) -> str:
+async def current_cell(market: CurrentMarket, settings: SettingsDep) -> str:
     return settings.cell_of_market(market.code)
 
 
 CurrentCell = Annotated[str, Depends(current_cell)]
 
 
-async def cell_reader(request: Request, cell: CurrentCell) -> AsyncIterator[AsyncSession]:
+# Every request that holds connections of two pools takes the global one first. With one
+# order for all, no request can hold a cell connection while waiting for a global one that
+# another request holds while waiting for a cell connection (a deadlock across pools).
+
+
+async def cell_reader(
+    request: Request, cell: CurrentCell, _global_first: GlobalRead
+) -> AsyncIterator[AsyncSession]:
     async for session in _session(request, cell, write=False):
         yield session
 
 
-async def cell_writer(request: Request, cell: CurrentCell) -> AsyncIterator[AsyncSession]:
+async def cell_writer(
+    request: Request, cell: CurrentCell, _global_first: GlobalRead
+) -> AsyncIterator[AsyncSession]:
     async for session in _session(request, cell, write=True):
         yield session
 

@@ -16,9 +16,11 @@ from typing import Any
 
 import structlog
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.dml import Insert
 
 from shoptide.db import Base, Databases, UTCDateTime, utcnow
 
@@ -135,6 +137,11 @@ class HandlerRegistry:
         return dict(self._handlers.get(event_type, {}))
 
 
+def _insert_ignoring_duplicates(session: AsyncSession, model: type[Base]) -> Insert:
+    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing()
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 300))
 
@@ -162,71 +169,79 @@ class Dispatcher:
             done += await self._run_cell(cell, batch)
         return done
 
-    async def _due_ids(self, cell: str, batch: int) -> list[int]:
+    async def _due(self, cell: str, batch: int) -> list[tuple[Delivery, set[str]]]:
+        """Due events of the cell, each with the handlers that already have it."""
         async with self.databases.session(cell, write=False) as session:
-            rows = await session.scalars(
-                select(OutboxEvent.id)
-                .where(OutboxEvent.dispatched_at.is_(None))
-                .where(OutboxEvent.attempts < MAX_ATTEMPTS)
-                .where(OutboxEvent.next_attempt_at <= utcnow())
-                .order_by(OutboxEvent.id)
-                .limit(batch)
+            events = (
+                await session.scalars(
+                    select(OutboxEvent)
+                    .where(OutboxEvent.dispatched_at.is_(None))
+                    .where(OutboxEvent.attempts < MAX_ATTEMPTS)
+                    .where(OutboxEvent.next_attempt_at <= utcnow())
+                    .order_by(OutboxEvent.id)
+                    .limit(batch)
+                )
+            ).all()
+            delivered: dict[int, set[str]] = {event.id: set() for event in events}
+            rows = await session.execute(
+                select(OutboxDelivery.event_id, OutboxDelivery.handler).where(
+                    OutboxDelivery.event_id.in_(delivered)
+                )
             )
-            return list(rows)
+            for event_id, handler in rows:
+                delivered[event_id].add(handler)
+            return [
+                (Delivery(e.id, e.type, dict(e.payload), cell), delivered[e.id]) for e in events
+            ]
 
     async def _run_cell(self, cell: str, batch: int) -> int:
-        done = 0
-        for event_id in await self._due_ids(cell, batch):
-            done += await self._deliver(cell, event_id)
-        return done
+        """Hand a batch to its handlers, then record the outcome in one transaction."""
+        due = await self._due(cell, batch)
+        if not due:
+            return 0
+        handled: list[tuple[int, str]] = []
+        failed: dict[int, str] = {}
+        for delivery, already in due:
+            for name, handler in self.registry.for_type(delivery.type).items():
+                if name in already:
+                    continue
+                try:
+                    await handler(delivery)  # outside any transaction of ours
+                except Exception as exc:  # one handler's failure must not stop the others
+                    log.warning(
+                        "handler failed", handler=name, event_id=delivery.id, error=str(exc)
+                    )
+                    failed[delivery.id] = f"{name}: {exc!r}"[:2000]
+                    continue
+                handled.append((delivery.id, name))
+        await self._record(cell, [d.id for d, _ in due], handled, failed)
+        return len(due) - len(failed)
 
-    async def _delivered_handlers(self, cell: str, event_id: int) -> set[str]:
-        async with self.databases.session(cell, write=False) as session:
-            rows = await session.scalars(
-                select(OutboxDelivery.handler).where(OutboxDelivery.event_id == event_id)
-            )
-            return set(rows)
-
-    async def _deliver(self, cell: str, event_id: int) -> int:
-        async with self.databases.session(cell, write=False) as session:
-            event = await session.get(OutboxEvent, event_id)
-            if event is None or event.dispatched_at is not None:
-                return 0
-            delivery = Delivery(event.id, event.type, dict(event.payload), cell)
-        already = await self._delivered_handlers(cell, event_id)
-        error: str | None = None
-        for name, handler in self.registry.for_type(delivery.type).items():
-            if name in already:
-                continue
-            try:
-                await handler(delivery)  # outside any transaction of ours
-            except Exception as exc:  # a handler's failure must not stop the others
-                log.warning("handler failed", handler=name, event_id=event_id, error=str(exc))
-                error = f"{name}: {exc!r}"
-                continue
-            await self._mark_delivered(cell, event_id, name)
-        await self._finish(cell, event_id, error)
-        return 1 if error is None else 0
-
-    async def _mark_delivered(self, cell: str, event_id: int, handler: str) -> None:
-        try:
-            async with self.databases.session(cell) as session:
-                session.add(OutboxDelivery(event_id=event_id, handler=handler))
-        except IntegrityError:
-            pass  # another dispatcher recorded it first: delivered either way
-
-    async def _finish(self, cell: str, event_id: int, error: str | None) -> None:
+    async def _record(
+        self,
+        cell: str,
+        event_ids: list[int],
+        handled: list[tuple[int, str]],
+        failed: dict[int, str],
+    ) -> None:
+        now = utcnow()
         async with self.databases.session(cell) as session:
-            event = await session.get(OutboxEvent, event_id)
-            if event is None:
-                return
-            if error is None:
-                event.dispatched_at = utcnow()
-                event.last_error = None
-            else:
-                event.attempts += 1
-                event.last_error = error[:2000]
-                event.next_attempt_at = utcnow() + _backoff(event.attempts)
+            if handled:
+                # another dispatcher may have recorded some of these: keep the first record
+                await session.execute(
+                    _insert_ignoring_duplicates(session, OutboxDelivery),
+                    [{"event_id": e, "handler": h, "delivered_at": now} for e, h in handled],
+                )
+            for event in await session.scalars(
+                select(OutboxEvent).where(OutboxEvent.id.in_(event_ids))
+            ):
+                if event.id in failed:
+                    event.attempts += 1
+                    event.last_error = failed[event.id]
+                    event.next_attempt_at = now + _backoff(event.attempts)
+                else:
+                    event.dispatched_at = now
+                    event.last_error = None
 
     async def run_forever(self, interval: float) -> None:
         while True:

@@ -192,49 +192,49 @@ async def _open_checkout(
     ttl: timedelta,
 ) -> Checkout:
     """Step 1, one transaction: record the checkout, reserve stock, create the orders."""
-    async with (
-        databases.session(GLOBAL_CELL, write=False) as global_,
-        databases.session(cell) as session,
-    ):
-        cart = await get_cart(session, global_, shopper_id=shopper_id, market=market)
-        if not cart.items:
-            raise InvalidInput("Your cart is empty.")
-        checkout = Checkout(
-            shopper_id=shopper_id,
-            idempotency_key=key,
-            market_code=market.code,
-            currency=market.currency,
-            total_minor=cart.total.amount,
-        )
-        session.add(checkout)
-        await session.flush()
-        await inventory_service.reserve(
-            session,
-            market=market.code,
-            checkout_id=checkout.id,
-            expires_at=utcnow() + ttl,
-            items=[
-                (
-                    i.sellable.variant_id,
-                    i.quantity,
-                    f"{i.sellable.title} ({i.sellable.variant_label})",
-                )
-                for i in cart.items
-            ],
-        )
-        for shop_id, drafts in _drafts_by_shop(cart).items():
-            await orders_service.create(
-                session,
-                checkout_id=checkout.id,
+    async with databases.session(GLOBAL_CELL, write=False) as global_:
+        await global_.connection()  # global before cell, like every request (deps.py)
+        async with databases.session(cell) as session:
+            cart = await get_cart(session, global_, shopper_id=shopper_id, market=market)
+            if not cart.items:
+                raise InvalidInput("Your cart is empty.")
+            checkout = Checkout(
                 shopper_id=shopper_id,
-                shop_id=shop_id,
-                market=market.code,
+                idempotency_key=key,
+                market_code=market.code,
                 currency=market.currency,
-                tax_rate_bp=market.tax_rate_bp,
-                lines=drafts,
-                address=address,
+                total_minor=cart.total.amount,
             )
-        return checkout
+            session.add(checkout)
+            await session.flush()
+            for shop_id, drafts in _drafts_by_shop(cart).items():
+                await orders_service.create(
+                    session,
+                    checkout_id=checkout.id,
+                    shopper_id=shopper_id,
+                    shop_id=shop_id,
+                    market=market.code,
+                    currency=market.currency,
+                    tax_rate_bp=market.tax_rate_bp,
+                    lines=drafts,
+                    address=address,
+                )
+            await session.flush()  # everything else written before the hot rows are locked
+            await inventory_service.reserve(
+                session,
+                market=market.code,
+                checkout_id=checkout.id,
+                expires_at=utcnow() + ttl,
+                items=[
+                    (
+                        i.sellable.variant_id,
+                        i.quantity,
+                        f"{i.sellable.title} ({i.sellable.variant_label})",
+                    )
+                    for i in cart.items
+                ],
+            )
+            return checkout
 
 
 async def _settle(
@@ -270,8 +270,8 @@ async def _settle(
                 )
             )
         elif moved:
-            await inventory_service.release(session, checkout_id=checkout.id)
             await orders_service.mark_payment_failed(session, orders, note=outcome.decline_reason)
+            await inventory_service.release(session, checkout_id=checkout.id)  # hot rows last
         refreshed = await session.get(Checkout, checkout.id, populate_existing=True)
         assert refreshed is not None
         return CheckoutResult(refreshed, orders, payment)

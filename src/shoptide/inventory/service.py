@@ -49,28 +49,41 @@ async def reserve(
 ) -> None:
     """Take (variant_id, quantity, label) units all-or-nothing; raises OutOfStock.
 
-    Rows are taken in variant order so concurrent checkouts lock them in the same order.
-    The caller's transaction rolls back everything on OutOfStock.
+    Call it as the last write before commit: a hot SKU's row stays locked from its UPDATE
+    until the commit, so everything else is written first. Rows are updated in variant
+    order so concurrent checkouts lock them in the same order. The caller's transaction
+    rolls back everything on OutOfStock.
     """
-    for variant_id, quantity, label in sorted(items):
-        stock_id = await session.scalar(
-            update(Stock)
-            .where(
-                Stock.variant_id == variant_id,
-                Stock.market_code == market,
-                Stock.available >= quantity,
+    stock_ids = dict(
+        (
+            await session.execute(
+                select(Stock.variant_id, Stock.id).where(
+                    Stock.variant_id.in_([variant_id for variant_id, _, _ in items]),
+                    Stock.market_code == market,
+                )
             )
-            .values(available=Stock.available - quantity)
-            .returning(Stock.id)
-        )
-        if stock_id is None:
-            raise OutOfStock(f"Sorry, {label} doesn't have {quantity} left in stock.")
+        ).all()
+    )
+    for variant_id, quantity, label in items:
+        if variant_id not in stock_ids:
+            raise OutOfStock(f"Sorry, {label} is out of stock.")
         session.add(
             Reservation(
-                stock_id=stock_id, checkout_id=checkout_id, quantity=quantity, expires_at=expires_at
+                stock_id=stock_ids[variant_id],
+                checkout_id=checkout_id,
+                quantity=quantity,
+                expires_at=expires_at,
             )
         )
     await session.flush()
+    for variant_id, quantity, label in sorted(items):
+        taken = await session.execute(
+            update(Stock)
+            .where(Stock.id == stock_ids[variant_id], Stock.available >= quantity)
+            .values(available=Stock.available - quantity)
+        )
+        if taken.rowcount == 0:
+            raise OutOfStock(f"Sorry, {label} doesn't have {quantity} left in stock.")
 
 
 async def _take_reservations(session: AsyncSession, checkout_id: int) -> list[tuple[int, int]]:
