@@ -24,6 +24,7 @@ serve: install
 lint: install
 	.venv/bin/ruff check src tests bench
 	.venv/bin/ruff format --check src tests bench
+	.venv/bin/mypy src
 
 check-migrations: install
 	.venv/bin/shoptide db check

@@ -154,6 +154,6 @@ def mount_admin(app: FastAPI) -> None:
     for cell in databases.settings.cells:
         maker = async_sessionmaker(databases.engine(cell), expire_on_commit=False)
         for base in (UserAdmin, OrderAdmin):
-            view = _cell_view(base, cell)
-            console.add_view(view)
-            view.session_maker = maker  # add_view bound it to the global cell; point it here
+            cell_view = _cell_view(base, cell)
+            console.add_view(cell_view)
+            cell_view.session_maker = maker  # add_view bound it to the global cell; point it here

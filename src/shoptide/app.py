@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 import structlog
+from cachetools import TTLCache
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -27,6 +28,8 @@ from shoptide.settings import Settings
 from shoptide.web.rendering import PACKAGE_DIR, templates
 
 log = structlog.get_logger(__name__)
+
+MARKET_CACHE_SECONDS = 10
 
 
 class BodyTooLarge(Exception):
@@ -193,6 +196,7 @@ def create_app(
     app.state.registry = registry
     app.state.dispatcher = dispatcher
     app.state.passwords = Passwords(settings)
+    app.state.market_cache = TTLCache(maxsize=64, ttl=MARKET_CACHE_SECONDS)
 
     _install_error_handlers(app)
     app.add_middleware(

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
+from cachetools import TTLCache
 from fastapi import Depends, Form, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,7 +103,7 @@ async def optional_user(
         if cell not in databases.all_cells:
             raise NotSignedIn("The bearer token is invalid or revoked.")
         return await _load_principal(databases, cell, token=token)
-    user_id, cell = request.session.get("uid"), request.session.get("cell")
+    user_id, cell = request.session.get("uid"), request.session.get("cell", "")
     if not user_id or cell not in databases.all_cells:
         return None
     try:
@@ -143,15 +144,20 @@ async def current_market(
 ) -> Market:
     """A signed-in shopper shops in their own market; others pick one.
 
-    Read in a session of its own, so no connection stays checked out for the request."""
+    Markets are reference data read on every request: kept a few seconds per process (an
+    operator's change shows within app.MARKET_CACHE_SECONDS), read in a session of its own."""
     if user is not None and user.market_code:
         code = user.market_code
     elif request.url.path.startswith("/api/"):
         code = request.query_params.get("market") or x_market or DEFAULT_MARKET
     else:
         code = request.session.get("market") or DEFAULT_MARKET
-    async with request.app.state.databases.session(GLOBAL_CELL, write=False) as session:
-        return await markets_service.get(session, code)
+    cache: TTLCache[str, Market] = request.app.state.market_cache
+    key = code.upper()
+    if key not in cache:
+        async with request.app.state.databases.session(GLOBAL_CELL, write=False) as session:
+            cache[key] = await markets_service.get(session, key)
+    return cache[key]
 
 
 CurrentMarket = Annotated[Market, Depends(current_market)]

@@ -138,7 +138,7 @@ class HandlerRegistry:
 
 
 def _insert_ignoring_duplicates(session: AsyncSession, model: type[Base]) -> Insert:
-    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     return insert(model).on_conflict_do_nothing()
 
 

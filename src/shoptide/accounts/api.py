@@ -34,6 +34,7 @@ async def issue_token(
     global_: GlobalRead,
 ) -> TokenRead:
     """Exchange email and password for a bearer token."""
+    roles: tuple[str, ...]
     if body.market:
         market = await markets_service.get(global_, body.market)
         cell, roles = settings.cell_of_market(market.code), ("shopper",)

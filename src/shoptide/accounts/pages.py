@@ -40,6 +40,7 @@ async def signin(
     next: Annotated[str, Form()] = "/",
 ) -> HTMLResponse | RedirectResponse:
     """Shoppers sign in to the market they picked; merchants and operators to the global cell."""
+    roles: tuple[str, ...]
     if account == "shopper":
         cell, roles = settings.cell_of_market(page.market.code), ("shopper",)
     else:

@@ -2,8 +2,9 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, SQLColumnExpression, func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,11 +81,12 @@ async def browse(
     if query:
         base = base.where(Product.title.ilike(f"%{query.strip()}%"))
     total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    order = {
+    orderings: dict[str, tuple[SQLColumnExpression[Any], ...]] = {
         "price_asc": (price_from.asc(), Product.id),
         "price_desc": (price_from.desc(), Product.id),
         "newest": (Product.created_at.desc(), Product.id.desc()),
-    }.get(sort, (Product.popularity.desc(), Product.id))
+    }
+    order = orderings.get(sort, (Product.popularity.desc(), Product.id))
     rows = (
         await session.execute(
             base.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)
@@ -110,7 +112,7 @@ async def _products_with_images(ids: list[int], session: AsyncSession) -> dict[i
     return {product.id: product for product in rows}
 
 
-def _full_product():  # type: ignore[no-untyped-def]
+def _full_product() -> Select[Product]:
     return select(Product).options(
         selectinload(Product.variants), selectinload(Product.images), selectinload(Product.category)
     )

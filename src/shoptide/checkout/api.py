@@ -27,8 +27,8 @@ from shoptide.deps import (
     SettingsDep,
 )
 from shoptide.errors import InvalidInput
+from shoptide.orders.models import ShippingAddress
 from shoptide.orders.schemas import order_read
-from shoptide.orders.service import ShippingAddress
 
 router = APIRouter(tags=["cart & checkout"])
 

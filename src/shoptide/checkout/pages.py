@@ -21,7 +21,7 @@ from shoptide.deps import (
     SettingsDep,
 )
 from shoptide.errors import DomainError
-from shoptide.orders.service import ShippingAddress
+from shoptide.orders.models import ShippingAddress
 from shoptide.payments.gateway import TEST_CARDS
 from shoptide.web.rendering import Page, PageDep
 

@@ -7,8 +7,9 @@ own short units of work: reserve + create orders, then charge, then settle.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, Update, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -237,19 +238,23 @@ async def _open_checkout(
             return checkout
 
 
+async def _rows_updated(session: AsyncSession, statement: Update) -> int:
+    """How many rows a conditional UPDATE changed (an UPDATE's result is a CursorResult)."""
+    return cast(CursorResult[Any], await session.execute(statement)).rowcount
+
+
 async def _settle(
     databases: Databases, cell: str, checkout: Checkout, outcome: payments_service.ChargeOutcome
 ) -> CheckoutResult:
     """Step 3, one transaction: paid → stock sold, cart emptied; declined → all put back."""
     async with databases.session(cell) as session:
         new_status = "paid" if outcome.succeeded else "failed"
-        moved = (
-            await session.execute(
-                update(Checkout)
-                .where(Checkout.id == checkout.id, Checkout.status == "pending_payment")
-                .values(status=new_status, failure_reason=outcome.decline_reason[:200])
-            )
-        ).rowcount
+        moved = await _rows_updated(
+            session,
+            update(Checkout)
+            .where(Checkout.id == checkout.id, Checkout.status == "pending_payment")
+            .values(status=new_status, failure_reason=outcome.decline_reason[:200]),
+        )
         payment = await payments_service.record_payment(
             session,
             checkout_id=checkout.id,
@@ -331,13 +336,12 @@ async def expire_stale(databases: Databases, cell: str, *, now: datetime | None 
         for checkout_id in await inventory_service.expired_checkout_ids(
             session, now=now or utcnow()
         ):
-            moved = (
-                await session.execute(
-                    update(Checkout)
-                    .where(Checkout.id == checkout_id, Checkout.status == "pending_payment")
-                    .values(status="expired", failure_reason="Payment was not completed in time.")
-                )
-            ).rowcount
+            moved = await _rows_updated(
+                session,
+                update(Checkout)
+                .where(Checkout.id == checkout_id, Checkout.status == "pending_payment")
+                .values(status="expired", failure_reason="Payment was not completed in time."),
+            )
             await inventory_service.release(session, checkout_id=checkout_id)
             if moved:
                 orders = list(await orders_service.for_checkout(session, checkout_id))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 from itertools import accumulate
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -317,6 +317,11 @@ class DemoSummary:
 # ---------------------------------------------------------------- building blocks
 
 
+def _table(model: type[Base]) -> Table:
+    """The model's Table (declarative types `__table__` as any FromClause)."""
+    return cast(Table, model.__table__)
+
+
 class Rows:
     """Rows to insert per table, with the ids we hand out ourselves."""
 
@@ -326,7 +331,7 @@ class Rows:
 
     def add(self, model: type[Base], **values: Any) -> Row:
         """Queue one row; returns it, id included (later tweaks still reach the insert)."""
-        table = model.__table__
+        table = _table(model)
         values["id"] = self._next[table]
         self._next[table] += 1
         self.by_table[table].append(values)
@@ -660,12 +665,12 @@ def build_catalog(
         shops=len(plans),
         brands=sum(p.is_brand for p in plans),
         products=len(builder.listed),
-        variants=len(rows.by_table[Variant.__table__]),
-        listings=len(rows.by_table[Listing.__table__]),
+        variants=len(rows.by_table[_table(Variant)]),
+        listings=len(rows.by_table[_table(Listing)]),
         images=len(builder.images),
     )
     listed: dict[str, list[int]] = defaultdict(list)
-    for listing in rows.by_table[Listing.__table__]:
+    for listing in rows.by_table[_table(Listing)]:
         listed[listing["market_code"]].append(listing["variant_id"])
     return Catalog(rows, builder.images, offers, weights, listed, summary)
 
@@ -973,9 +978,10 @@ CELL_MODELS: tuple[type[Base], ...] = (
 
 
 async def _next_ids(session: AsyncSession, models: Sequence[type[Base]]) -> dict[Table, int]:
-    tables = [model.__table__ for model in models]
+    tables = [_table(model) for model in models]
     return {
-        t: (await session.scalar(select(func.coalesce(func.max(t.c.id), 0)))) + 1 for t in tables
+        t: (await session.scalar(select(func.coalesce(func.max(t.c.id), 0))) or 0) + 1
+        for t in tables
     }
 
 

@@ -3,8 +3,9 @@ conditional UPDATE, never read-then-write, so two buyers can't take the same uni
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.errors import OutOfStock
@@ -77,10 +78,13 @@ async def reserve(
         )
     await session.flush()
     for variant_id, quantity, label in sorted(items):
-        taken = await session.execute(
-            update(Stock)
-            .where(Stock.id == stock_ids[variant_id], Stock.available >= quantity)
-            .values(available=Stock.available - quantity)
+        taken = cast(
+            CursorResult[Any],
+            await session.execute(
+                update(Stock)
+                .where(Stock.id == stock_ids[variant_id], Stock.available >= quantity)
+                .values(available=Stock.available - quantity)
+            ),
         )
         if taken.rowcount == 0:
             raise OutOfStock(f"Sorry, {label} doesn't have {quantity} left in stock.")

@@ -2,8 +2,9 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -64,7 +65,13 @@ def _transition(order: Order, to_status: str, note: str = "") -> None:
     order.status = to_status
 
 
-def _event_fields(order: Order) -> dict[str, int | str]:
+class _EventFields(TypedDict):
+    order_id: int
+    shop_id: int
+    market: str
+
+
+def _event_fields(order: Order) -> _EventFields:
     return {"order_id": order.id, "shop_id": order.shop_id, "market": order.market_code}
 
 
@@ -111,7 +118,7 @@ async def create(
     return order
 
 
-def _with_details():  # type: ignore[no-untyped-def]
+def _with_details() -> Select[Order]:
     return select(Order).options(selectinload(Order.lines), selectinload(Order.history))
 
 

@@ -99,6 +99,10 @@ def _validated(
         raise InvalidInput(describe(exc.errors()[0])) from None
 
 
+def _stock_message(market_name: str) -> Callable[[ErrorDetails], str]:
+    return lambda _: f"Stock in {market_name}: enter a whole number from 0 to 1,000,000."
+
+
 def _amount_example(currency: str) -> str:
     return "150000" if exponent(currency) == 0 else "12.99"
 
@@ -383,9 +387,7 @@ def _variant_changes(
                 _validated(
                     StockUpdate,
                     {"sku": sku, "market": market.code, "available": available},
-                    lambda _, name=market.name: (
-                        f"Stock in {name}: enter a whole number from 0 to 1,000,000."
-                    ),
+                    _stock_message(market.name),
                 )
             )
     return prices, levels
