@@ -299,6 +299,7 @@ async def server(settings: Settings, log_path: Path) -> AsyncIterator[tuple[str,
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "uvicorn", "--factory", "shoptide.app:create_app",
             "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-access-log",
+            "--timeout-keep-alive", "120",  # idle keep-alive closes race the client under load
             cwd=settings.data_dir, env=server_env(settings), stdout=log, stderr=log,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

@@ -2,7 +2,6 @@
 orders and addresses, the wrong kind of account, and no account at all. Every refusal is
 checked for its status and for what it left behind: nothing changed, nothing shown."""
 
-import re
 import secrets
 
 import httpx
@@ -17,9 +16,8 @@ from shoptide.inventory.models import Stock
 from shoptide.orders.models import Order, OrderStatusChange
 from shoptide.settings import GLOBAL_CELL
 from tests import factories
+from tests.pages import BROWSER, sign_in_shopper
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 SECRET_ADDRESS = {
     "full_name": "Grace Hiddenname",
     "line1": "77 Quietwater Lane",
@@ -98,31 +96,6 @@ def assert_error(response: httpx.Response, status: int, code: str) -> str:
     assert error["code"] == code
     assert error["message"]
     return error["message"]
-
-
-async def page_csrf(client: httpx.AsyncClient, path: str = "/signin") -> str:
-    page = await client.get(path)
-    found = CSRF.search(page.text)
-    assert found, f"no CSRF token on {path}"
-    return found.group(1)
-
-
-async def sign_in_shopper(client: httpx.AsyncClient, account: factories.Account) -> None:
-    """Sign in through the form, in the shopper's own market, as a browser would."""
-    token = await page_csrf(client)
-    if account.market and account.market != "US":
-        picked = await client.post("/market", data={"market": account.market, "csrf_token": token})
-        assert picked.status_code == 303, picked.text
-    response = await client.post(
-        "/signin",
-        data={
-            "account": "shopper",
-            "email": account.email,
-            "password": factories.PASSWORD,
-            "csrf_token": token,
-        },
-    )
-    assert response.status_code == 303, response.text
 
 
 # --- merchants: another shop's products --------------------------------------------------

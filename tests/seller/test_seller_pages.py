@@ -11,32 +11,7 @@ from shoptide.db import Databases
 from shoptide.settings import GLOBAL_CELL
 from shoptide.shops import service as shops_service
 from tests import factories
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-async def csrf_token(client: httpx.AsyncClient, path: str = "/signin") -> str:
-    page = await client.get(path)
-    found = CSRF.search(page.text)
-    assert found, f"no CSRF token on {path}"
-    return found.group(1)
-
-
-async def sign_in(client: httpx.AsyncClient, email: str, password: str = factories.PASSWORD) -> str:
-    """Sign in as a merchant through the page; returns the session's CSRF token."""
-    token = await csrf_token(client)
-    response = await client.post(
-        "/signin",
-        data={
-            "account": "business",
-            "email": email,
-            "password": password,
-            "csrf_token": token,
-        },
-    )
-    assert response.status_code == 303, response.text
-    assert response.headers["location"] == "/seller"
-    return token
+from tests.pages import sign_in_merchant
 
 
 def new_product_form(token: str, **fields: str) -> dict[str, str]:
@@ -68,7 +43,7 @@ async def paid_order(
 async def test_product_made_through_the_form_is_a_draft_then_sells_at_its_price(client, databases):
     shop = await factories.merchant(databases)
     await factories.category(databases, "fashion")
-    token = await sign_in(client, shop.email)
+    token = await sign_in_merchant(client, shop.email)
 
     form = await client.get("/seller/products/new")
     assert form.status_code == 200
@@ -100,7 +75,7 @@ async def test_product_made_through_the_form_is_a_draft_then_sells_at_its_price(
 async def test_a_form_mistake_keeps_what_the_merchant_typed(client, databases):
     shop = await factories.merchant(databases)
     await factories.category(databases, "fashion")
-    token = await sign_in(client, shop.email)
+    token = await sign_in_merchant(client, shop.email)
 
     response = await client.post(
         "/seller/products",
@@ -116,7 +91,7 @@ async def test_a_form_mistake_keeps_what_the_merchant_typed(client, databases):
 async def test_new_price_and_stock_from_the_edit_page_reach_the_shelf(client, databases):
     shop = await factories.merchant(databases)
     item = await factories.product(databases, shop, prices={"US": 1999}, stock={"US": 10})
-    token = await sign_in(client, shop.email)
+    token = await sign_in_merchant(client, shop.email)
 
     saved = await client.post(
         f"/seller/products/{item.id}/variant",
@@ -138,7 +113,7 @@ async def test_new_price_and_stock_from_the_edit_page_reach_the_shelf(client, da
 async def test_stock_without_a_price_is_refused_on_the_edit_page(client, databases):
     shop = await factories.merchant(databases)
     item = await factories.product(databases, shop, prices={"US": 1999})
-    token = await sign_in(client, shop.email)
+    token = await sign_in_merchant(client, shop.email)
 
     refused = await client.post(
         f"/seller/products/{item.id}/variant",
@@ -153,7 +128,7 @@ async def test_another_shops_product_is_not_found(client, databases):
     mine = await factories.merchant(databases)
     theirs = await factories.merchant(databases)
     secret = await factories.product(databases, theirs, title="Their Secret Jacket")
-    token = await sign_in(client, mine.email)
+    token = await sign_in_merchant(client, mine.email)
 
     page = await client.get(f"/seller/products/{secret.id}")
     renamed = await client.post(
@@ -172,7 +147,7 @@ async def test_another_shops_order_is_not_found_and_cannot_be_moved(client, data
     mine = await factories.merchant(databases)
     theirs = await factories.merchant(databases)
     buyer, order_id = await paid_order(client, databases, theirs)
-    token = await sign_in(client, mine.email)
+    token = await sign_in_merchant(client, mine.email)
 
     page = await client.get(f"/seller/orders/US/{order_id}")
     confirm = await client.post(f"/seller/orders/US/{order_id}/confirm", data={"csrf_token": token})
@@ -188,7 +163,7 @@ async def test_another_shops_order_is_not_found_and_cannot_be_moved(client, data
 async def test_order_in_the_wrong_market_url_is_not_found(client, databases):
     shop = await factories.merchant(databases)
     _, order_id = await paid_order(client, databases, shop)
-    await sign_in(client, shop.email)
+    await sign_in_merchant(client, shop.email)
 
     assert (await client.get(f"/seller/orders/GB/{order_id}")).status_code == 404
     assert (await client.get(f"/seller/orders/US/{order_id}")).status_code == 200
@@ -197,7 +172,7 @@ async def test_order_in_the_wrong_market_url_is_not_found(client, databases):
 async def test_confirm_then_ship_shows_the_tracking_number_to_the_shopper(client, databases):
     shop = await factories.merchant(databases)
     buyer, order_id = await paid_order(client, databases, shop)
-    token = await sign_in(client, shop.email)
+    token = await sign_in_merchant(client, shop.email)
     listing = await client.get("/seller/orders?status=paid")
     assert f"/seller/orders/US/{order_id}" in listing.text and "$25.00" in listing.text
 
@@ -221,7 +196,7 @@ async def test_confirm_then_ship_shows_the_tracking_number_to_the_shopper(client
 async def test_shipping_a_cancelled_order_shows_a_clear_error(client, databases):
     shop = await factories.merchant(databases)
     buyer, order_id = await paid_order(client, databases, shop)
-    token = await sign_in(client, shop.email)
+    token = await sign_in_merchant(client, shop.email)
 
     cancelled = await client.post(
         f"/seller/orders/US/{order_id}/cancel",
@@ -245,7 +220,7 @@ async def test_shipping_a_cancelled_order_shows_a_clear_error(client, databases)
 async def test_a_post_without_the_csrf_token_is_refused(client, databases):
     shop = await factories.merchant(databases)
     await factories.category(databases, "fashion")
-    await sign_in(client, shop.email)
+    await sign_in_merchant(client, shop.email)
 
     forged = await client.post("/seller/products", data=new_product_form("forged-token"))
     missing = await client.post(
@@ -259,7 +234,7 @@ async def test_a_post_without_the_csrf_token_is_refused(client, databases):
 
 async def test_owner_adds_staff_but_staff_cannot(client, databases):
     owner = await factories.merchant(databases)
-    token = await sign_in(client, owner.email)
+    token = await sign_in_merchant(client, owner.email)
     added = await client.post(
         "/seller/staff",
         data={
@@ -272,7 +247,7 @@ async def test_owner_adds_staff_but_staff_cannot(client, databases):
     )
     assert added.status_code == 303, added.text
 
-    token = await sign_in(client, "sam@example.com", "sam's long password")
+    token = await sign_in_merchant(client, "sam@example.com", "sam's long password")
     page = await client.get("/seller/staff")
     attempt = await client.post(
         "/seller/staff",
@@ -300,7 +275,7 @@ def png_bytes() -> bytes:
 async def test_picture_upload_takes_real_images_only(client, databases):
     shop = await factories.merchant(databases)
     item = await factories.product(databases, shop)
-    token = await sign_in(client, shop.email)
+    token = await sign_in_merchant(client, shop.email)
 
     fake = await client.post(
         f"/seller/products/{item.id}/images",
@@ -330,7 +305,7 @@ async def test_dashboard_counts_orders_from_every_cell_and_switches_shops(client
         other = await shops_service.create(
             session, name="Beta Boutique", home_market="US", owner_id=shop.id
         )
-    token = await sign_in(client, shop.email)
+    token = await sign_in_merchant(client, shop.email)
 
     dashboard = await client.get("/seller")
     assert 'id="shop-name">Alpha Apparel<' in dashboard.text

@@ -163,3 +163,14 @@ async def add_address(session: AsyncSession, *, user_id: int, **fields: str) -> 
     session.add(address)
     await session.flush()
     return address
+
+
+async def remember_address(
+    session: AsyncSession, *, user_id: int, country_code: str, **fields: str
+) -> Address:
+    """Keep an address in the shopper's book for next time, unless it is already there."""
+    for known in await list_addresses(session, user_id=user_id):
+        same = all(getattr(known, name) == value for name, value in fields.items())
+        if same and known.country_code == country_code:
+            return known
+    return await add_address(session, user_id=user_id, country_code=country_code, **fields)

@@ -132,7 +132,7 @@ async def save_new_address(
     """Keep a new address for next time, once it has been used for a paid checkout."""
     if body.save_address and body.address is not None:
         async with databases.session(cell) as s:
-            await accounts_service.add_address(
+            await accounts_service.remember_address(
                 s, user_id=user_id, country_code=market, **body.address.model_dump()
             )
 

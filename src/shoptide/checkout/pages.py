@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated
 
@@ -162,6 +163,11 @@ async def place_order(
             error=result.checkout.failure_reason,
             form=form,
         )
+    if not result.replayed:
+        async with databases.session(cell_name) as session:  # prefills the next checkout
+            await accounts_service.remember_address(
+                session, user_id=user.user_id, **asdict(address)
+            )
     page.flash("Thank you! Your order is placed and paid.")
     if len(result.orders) == 1:
         return RedirectResponse(f"/orders/{result.orders[0].id}", status_code=303)
