@@ -37,7 +37,8 @@ test-postgres: install
 
 test-e2e: install
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
-	.venv/bin/pytest -m e2e
+	SHOPTIDE_TEST_DB=sqlite .venv/bin/pytest -m e2e
+	SHOPTIDE_TEST_DB=postgres .venv/bin/pytest -m e2e
 
 test: lint check-migrations test-sqlite test-postgres test-e2e  ## the whole suite
 
