@@ -208,12 +208,15 @@ class Seat:
 async def current_seat(
     request: Request,
     user: CurrentUser,
-    session: GlobalRead,
+    databases: DatabasesDep,
     x_shop_id: Annotated[int | None, Header(description="Shop to act for")] = None,
 ) -> Seat:
+    """Read in a short session of its own: context dependencies hold no connection for the
+    request, so a route that opens its own units of work never waits on itself."""
     if user.role != "merchant":
         raise NotAllowed("Seller Center is for merchant accounts.")
-    seats = await shops_service.memberships(session, user_id=user.user_id)
+    async with databases.session(GLOBAL_CELL, write=False) as session:
+        seats = await shops_service.memberships(session, user_id=user.user_id)
     if not seats:
         raise NotAllowed("Your account is not a member of any shop yet.")
     if not request.url.path.startswith("/api/"):

@@ -1,10 +1,9 @@
-from dataclasses import asdict
 from datetime import datetime
 
 from pydantic import BaseModel, Field
 
 from shoptide.catalog.schemas import MoneyRead, money_read
-from shoptide.orders.models import Order
+from shoptide.orders.models import Order, ShippingAddress
 from shoptide.orders.service import STATUS_LABELS
 from shoptide.payments.models import Refund
 
@@ -26,16 +25,6 @@ class StatusChangeRead(BaseModel):
     at: datetime
 
 
-class ShippingRead(BaseModel):
-    full_name: str
-    line1: str
-    line2: str
-    city: str
-    postal_code: str
-    country_code: str
-    phone: str
-
-
 class OrderRead(BaseModel):
     id: int
     number: str
@@ -48,7 +37,7 @@ class OrderRead(BaseModel):
     total: MoneyRead
     lines: list[OrderLineRead]
     history: list[StatusChangeRead]
-    shipping: ShippingRead
+    shipping: ShippingAddress
     carrier: str
     tracking_number: str
     refund: MoneyRead | None
@@ -98,7 +87,7 @@ def order_read(order: Order, locale: str, refund: Refund | None = None) -> Order
             StatusChangeRead(from_status=h.from_status, to_status=h.to_status, note=h.note, at=h.at)
             for h in order.history
         ],
-        shipping=ShippingRead(**asdict(order.shipping)),
+        shipping=order.shipping,
         carrier=order.carrier,
         tracking_number=order.tracking_number,
         refund=m(refund.amount_minor) if refund else None,

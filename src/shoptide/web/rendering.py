@@ -11,11 +11,12 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from shoptide.accounts.service import Principal
-from shoptide.deps import CurrentMarket, GlobalRead, OptionalUser, csrf_token
+from shoptide.deps import CurrentMarket, DatabasesDep, OptionalUser, csrf_token
 from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
 from shoptide.money import Money, format_money
 from shoptide.orders.service import STATUS_LABELS
+from shoptide.settings import GLOBAL_CELL
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATE_DIRS = [
@@ -72,9 +73,11 @@ class Page:
 
 
 async def page(
-    request: Request, user: OptionalUser, market: CurrentMarket, session: GlobalRead
+    request: Request, user: OptionalUser, market: CurrentMarket, databases: DatabasesDep
 ) -> Page:
-    return Page(request, user, market, list(await markets_service.list(session)))
+    async with databases.session(GLOBAL_CELL, write=False) as session:  # held no longer
+        markets = list(await markets_service.list(session))
+    return Page(request, user, market, markets)
 
 
 PageDep = Annotated[Page, Depends(page)]
