@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from shoptide.inventory.models import Stock
+from shoptide.orders.models import Order
 from shoptide.payments.models import Refund
 from tests import factories
 
@@ -70,3 +73,17 @@ async def test_cancelling_a_paid_order_restocks_and_refunds_once(client, app, da
     seen = (await client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers)).json()
     assert seen["status"] == "cancelled"
     assert seen["refund"]["display"] == "$30.00"
+
+
+async def test_lists_show_the_newest_orders_first_whatever_their_ids(client, databases):
+    shop, buyer, first = await _paid_order(client, databases)
+    item = await factories.product(databases, shop, stock={"US": 3})
+    second = (await factories.buy(client, buyer, item.skus[0])).json()["orders"][0]
+    async with databases.session("main") as s:  # the first order placed later, e.g. imported
+        (await s.get(Order, first["id"])).created_at += timedelta(days=1)
+
+    mine = (await client.get("/api/v1/orders", headers=buyer.headers)).json()
+    shops = (await client.get("/api/v1/seller/orders", headers=shop.headers)).json()
+
+    assert [o["id"] for o in mine] == [first["id"], second["id"]]
+    assert [o["id"] for o in shops] == [first["id"], second["id"]]

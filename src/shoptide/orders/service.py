@@ -158,7 +158,7 @@ async def list_for_shopper(
         await session.scalars(
             _with_details()
             .where(Order.shopper_id == shopper_id)
-            .order_by(Order.id.desc())
+            .order_by(Order.created_at.desc(), Order.id.desc())
             .limit(limit)
         )
     ).all()
@@ -177,7 +177,9 @@ async def list_for_shop(
     query = _with_details().where(Order.shop_id == shop_id)
     if status:
         query = query.where(Order.status == status)
-    return (await session.scalars(query.order_by(Order.id.desc()).limit(limit))).all()
+    return (
+        await session.scalars(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit))
+    ).all()
 
 
 async def count_by_status(session: AsyncSession, *, shop_id: int) -> dict[str, int]:
