@@ -87,3 +87,29 @@ async def test_lists_show_the_newest_orders_first_whatever_their_ids(client, dat
 
     assert [o["id"] for o in mine] == [first["id"], second["id"]]
     assert [o["id"] for o in shops] == [first["id"], second["id"]]
+
+
+async def test_a_shop_pages_through_its_orders_from_every_market(client, databases):
+    shop = await factories.merchant(databases)
+    item = await factories.product(
+        databases, shop, prices={"US": 500, "ID": 50000}, stock={"US": 9, "ID": 9}
+    )
+    placed = []
+    for market in ("US", "ID", "US"):  # ids repeat across cells: US #1, ID #1, US #2
+        buyer = await factories.shopper(databases, market)
+        placed.append((await factories.buy(client, buyer, item.skus[0])).json()["orders"][0])
+
+    first = (
+        await client.get("/api/v1/seller/orders", params={"limit": 2}, headers=shop.headers)
+    ).json()
+    rest = (
+        await client.get(
+            "/api/v1/seller/orders",
+            params={"limit": 2, "before": first[-1]["created_at"]},
+            headers=shop.headers,
+        )
+    ).json()
+
+    newest_first = [o["number"] for o in reversed(placed)]
+    assert [o["number"] for o in first + rest] == newest_first
+    assert len(first) == 2 and len(rest) == 1

@@ -1,6 +1,8 @@
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.deps import CellRead, CurrentMarket, CurrentSeat, CurrentShopper, DatabasesDep
@@ -9,6 +11,7 @@ from shoptide.orders import service
 from shoptide.orders.models import Order
 from shoptide.orders.schemas import CancelIn, OrderRead, ShipIn, order_read
 from shoptide.payments import service as payments_service
+from shoptide.payments.models import Refund
 
 OrderAction = Callable[..., Awaitable[Order]]
 
@@ -42,14 +45,30 @@ async def my_order(
 
 @seller_router.get("/orders", response_model=list[OrderRead])
 async def shop_orders(
-    seat: CurrentSeat, databases: DatabasesDep, market: CurrentMarket, status: str | None = None
+    seat: CurrentSeat,
+    databases: DatabasesDep,
+    market: CurrentMarket,
+    status: str | None = None,
+    before: Annotated[datetime | None, Query(description="Only orders placed before this")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[OrderRead]:
-    result: list[OrderRead] = []
+    """Newest first from every market; for the next page pass the last order's created_at
+    as `before`."""
+    listing = await service.shop_orders_page(
+        databases, shop_id=seat.shop.id, status=status, before=before, limit=limit
+    )
+    cell_of = databases.settings.cell_of_market
+    refunds: dict[tuple[str, int], Refund] = {}  # order ids are unique only within a cell
     for cell in databases.settings.cells:
         async with databases.session(cell, write=False) as session:
-            orders = list(await service.list_for_shop(session, shop_id=seat.shop.id, status=status))
-            result += await _read_all(session, orders, market.locale)
-    return sorted(result, key=lambda o: o.created_at, reverse=True)
+            found = await payments_service.refunds_for(
+                session, [o.id for o in listing.orders if cell_of(o.market_code) == cell]
+            )
+        refunds |= {(cell, order_id): refund for order_id, refund in found.items()}
+    return [
+        order_read(o, market.locale, refunds.get((cell_of(o.market_code), o.id)))
+        for o in listing.orders
+    ]
 
 
 async def _act(

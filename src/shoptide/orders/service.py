@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypedDict
 
 from sqlalchemy import Select, func, select
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from shoptide import events
+from shoptide.db import Databases
 from shoptide.errors import InvalidInput, InvalidTransition, NotFound
 from shoptide.inventory import service as inventory_service
 from shoptide.markets.service import included_tax
@@ -172,14 +174,47 @@ async def get_for_shopper(session: AsyncSession, order_id: int, *, shopper_id: i
 
 
 async def list_for_shop(
-    session: AsyncSession, *, shop_id: int, status: str | None = None, limit: int = 100
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    status: str | None = None,
+    before: datetime | None = None,
+    limit: int = 50,
 ) -> Sequence[Order]:
     query = _with_details().where(Order.shop_id == shop_id)
     if status:
         query = query.where(Order.status == status)
+    if before:
+        query = query.where(Order.created_at < before)
     return (
         await session.scalars(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit))
     ).all()
+
+
+@dataclass
+class ShopOrders:
+    orders: list[Order]
+    older_than: datetime | None  # pass as `before` for the next page; None on the last one
+
+
+async def shop_orders_page(
+    databases: Databases,
+    *,
+    shop_id: int,
+    status: str | None = None,
+    before: datetime | None = None,
+    limit: int = 50,
+) -> ShopOrders:
+    """A shop's newest orders from every cell, merged: one page, keyed by placing time."""
+    found: list[Order] = []
+    for cell in databases.settings.cells:
+        async with databases.session(cell, write=False) as session:
+            found += await list_for_shop(
+                session, shop_id=shop_id, status=status, before=before, limit=limit + 1
+            )
+    found.sort(key=lambda order: (order.created_at, order.id), reverse=True)
+    page = found[:limit]
+    return ShopOrders(page, page[-1].created_at if len(found) > limit else None)
 
 
 async def count_by_status(session: AsyncSession, *, shop_id: int) -> dict[str, int]:

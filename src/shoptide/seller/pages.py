@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -531,18 +532,20 @@ async def orders(
     seat: CurrentSeat,
     databases: DatabasesDep,
     status: Annotated[str | None, Query(max_length=20)] = None,
+    before: Annotated[datetime | None, Query(description="Older than this placing time")] = None,
 ) -> HTMLResponse:
     if status and status not in orders_service.STATUS_LABELS:
         raise InvalidInput(f"There is no order status {status!r}.")
-    found: list[Order] = []
-    for cell in databases.settings.cells:
-        async with databases.session(cell, write=False) as session:
-            found += await orders_service.list_for_shop(
-                session, shop_id=seat.shop.id, status=status or None
-            )
-    found.sort(key=lambda order: order.created_at, reverse=True)
+    listing = await orders_service.shop_orders_page(
+        databases, shop_id=seat.shop.id, status=status or None, before=before
+    )
     return page.render(
-        "seller/orders.html", seat=seat, orders=found, status=status or "", number=order_number
+        "seller/orders.html",
+        seat=seat,
+        orders=listing.orders,
+        older_than=listing.older_than.isoformat() if listing.older_than else None,
+        status=status or "",
+        number=order_number,
     )
 
 
