@@ -4,8 +4,9 @@ export UV_PYTHON_DOWNLOADS := never
 PYTHON ?= python3.11
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 VENDOR := src/shoptide/web/static/vendor
+TRANSLATIONS := src/shoptide/translations
 
-.PHONY: install demo serve test test-sqlite test-postgres test-e2e lint check-migrations bench clean
+.PHONY: install translations messages demo serve test test-sqlite test-postgres test-e2e lint check-migrations bench clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet --user "uv==$(UV_VERSION)" || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
@@ -14,6 +15,17 @@ install: $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR) && cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	$(MAKE) --no-print-directory translations
+
+translations:  ## compile the .po catalogs to .mo files (fuzzy entries left out: no -f)
+	.venv/bin/pybabel compile --domain messages --directory $(TRANSLATIONS) --statistics
+
+messages: install  ## extract marked strings to messages.pot and merge them into every .po
+	.venv/bin/pybabel extract --mapping-file babel.cfg --output-file $(TRANSLATIONS)/messages.pot \
+		--project Shoptide --copyright-holder "Shoptide contributors" --add-comments Translators: \
+		--sort-by-file --width 100 .
+	.venv/bin/pybabel update --input-file $(TRANSLATIONS)/messages.pot --output-dir $(TRANSLATIONS) \
+		--domain messages --width 100 --previous
 
 demo: install  ## create the SQLite databases, load demo data, serve on :8000
 	.venv/bin/shoptide demo
@@ -47,3 +59,4 @@ bench: install
 
 clean:
 	rm -rf var .venv node_modules $(VENDOR)
+	find $(TRANSLATIONS) -name '*.mo' -delete

@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from shoptide import i18n
 from shoptide.app import create_app
 from shoptide.db import Base, Databases, upgrade_all
 from shoptide.markets import service as markets_service
@@ -51,6 +52,12 @@ def make_settings(data_dir: Path, cell_urls: dict[str, str]) -> Settings:
         embedded_dispatcher=False,
         secret_key="test-secret",
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> list[Path]:
+    """Compile the catalogs as `make install` does, where a .mo is missing or older than its .po."""
+    return i18n.compile_missing()
 
 
 @pytest.fixture(scope="session")

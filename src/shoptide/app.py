@@ -20,12 +20,13 @@ from shoptide import logs
 from shoptide.accounts.service import Passwords
 from shoptide.catalog import handlers as catalog_handlers
 from shoptide.db import Databases
+from shoptide.deps import DEFAULT_MARKET
 from shoptide.errors import DomainError
 from shoptide.events import Dispatcher, HandlerRegistry
 from shoptide.payments import handlers as payment_handlers
 from shoptide.payments.gateway import PaymentGateway, TestGateway
 from shoptide.settings import Settings
-from shoptide.web.rendering import PACKAGE_DIR, templates
+from shoptide.web.rendering import PACKAGE_DIR, SOURCE_LOCALE, templates
 
 log = structlog.get_logger(__name__)
 
@@ -107,6 +108,16 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(_describe_one(e) for e in errors) or "The request is not valid."
 
 
+def _error_locale(request: Request) -> str:
+    """Shoppers read the error page in their market's language when the market is at hand
+    (cached by the page they came from); Seller Center and the console stay in English."""
+    if request.url.path.startswith(("/seller", "/admin")):
+        return SOURCE_LOCALE
+    code = request.scope.get("session", {}).get("market") or DEFAULT_MARKET
+    market = request.app.state.market_cache.get(str(code).upper())
+    return market.locale if market is not None else SOURCE_LOCALE
+
+
 def _error_response(
     request: Request, status: int, code: str, message: str, **extra: Any
 ) -> Response:
@@ -120,6 +131,7 @@ def _error_response(
                 "status": status,
                 "message": message,
                 "page": None,
+                "locale": _error_locale(request),
                 "user": None,
                 "market": None,
                 "markets": [],

@@ -44,9 +44,10 @@ async def test_paying_on_the_page_shows_the_order_and_remembers_the_address(clie
     next_checkout = await client.get("/checkout")
 
     assert paid.status_code == 303
-    assert "Paid" in order_page.text and "Rp300.000" in order_page.text
+    assert 'id="order-status">Dibayar<' in order_page.text  # the Indonesian page: "Paid"
+    assert "Rp300.000" in order_page.text
     assert "Jl. Sudirman 1" in order_page.text
-    assert "Your cart is empty" in cart.text
+    assert "Keranjang Anda kosong." in cart.text
     assert 'value="Jl. Sudirman 1"' in next_checkout.text  # the address book prefills it
 
 
@@ -61,4 +62,4 @@ async def test_a_declined_card_keeps_the_cart_and_says_why(client, databases):
     assert "Your card was declined" in declined.text
     assert 'value="Jl. Sudirman 1"' in declined.text  # what the shopper typed is kept
     assert "Rp300.000" in cart.text
-    assert "Only 3 left" in product.text
+    assert "Sisa 3" in product.text  # "Only 3 left", in Indonesian

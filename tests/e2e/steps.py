@@ -1,7 +1,8 @@
 """What a person does in the shop, one step per function, found the way a person finds it:
-by role, label and text on the screen."""
+by role, label and text on the screen, in the language the page speaks."""
 
 import re
+from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -9,12 +10,12 @@ from tests.factories import PASSWORD
 
 GOOD_CARD = "4242 4242 4242 4242"
 DECLINED_CARD = "4000 0000 0000 0002"
-ADDRESS = {
-    "Full name": "Sari Wulandari",
-    "Address": "Jl. Melati No. 12",
-    "City": "Bandung",
-    "Postal code": "40115",
-    "Phone": "+62 812 555 0100",
+ADDRESS = {  # an Indonesian shopper fills the Indonesian form
+    "Nama lengkap": "Sari Wulandari",
+    "Alamat": "Jl. Melati No. 12",
+    "Kota": "Bandung",
+    "Kode pos": "40115",
+    "Telepon": "+62 812 555 0100",
 }
 
 US_ADDRESS = {
@@ -24,6 +25,57 @@ US_ADDRESS = {
     "Postal code": "62701",
     "Phone": "+1 555 0100",
 }
+
+
+@dataclass(frozen=True)
+class Words:
+    """What the shop's buttons and labels say in one language, as a person reads them."""
+
+    products: str
+    sign_in: str
+    email: str
+    password: str
+    sign_out: str
+    add_to_cart: str
+    added_to_cart: str
+    check_out: str
+    checkout: str
+    card_number: str
+    pay: str
+
+
+ENGLISH = Words(
+    products="Products",
+    sign_in="Sign in",
+    email="Email",
+    password="Password",
+    sign_out="Sign out",
+    add_to_cart="Add to cart",
+    added_to_cart="Added to your cart.",
+    check_out="Check out",
+    checkout="Checkout",
+    card_number="Card number",
+    pay="Pay",
+)
+INDONESIAN = Words(
+    products="Produk",
+    sign_in="Masuk",
+    email="Email",
+    password="Kata sandi",
+    sign_out="Keluar",
+    add_to_cart="Masukkan ke keranjang",
+    added_to_cart="Berhasil ditambahkan ke keranjang.",
+    check_out="Lanjut ke pembayaran",
+    checkout="Pembayaran",
+    card_number="Nomor kartu",
+    pay="Bayar",
+)
+LANGUAGES = {"en": ENGLISH, "id": INDONESIAN}
+
+
+def words(page: Page) -> Words:
+    """The words of the language the page is in (its <html lang>)."""
+    return LANGUAGES[page.locator("html").get_attribute("lang") or "en"]
 
 
 # --- getting around -------------------------------------------------------------------------
@@ -41,7 +93,8 @@ def choose_market(page: Page, option: str) -> None:
 
 
 def product_card(page: Page, title: str) -> Locator:
-    return page.get_by_role("list", name="Products").get_by_role("listitem").filter(has_text=title)
+    products = page.get_by_role("list", name=words(page).products)
+    return products.get_by_role("listitem").filter(has_text=title)
 
 
 def open_product(page: Page, title: str) -> None:
@@ -50,7 +103,7 @@ def open_product(page: Page, title: str) -> None:
 
 
 def go_to(page: Page, link: str) -> None:
-    """Follow a link of the top bar (Cart, Orders, Seller Center)."""
+    """Follow a link of the top bar (Cart, Orders, Seller Center; Keranjang, Pesanan)."""
     page.get_by_role("banner").get_by_role("link", name=link, exact=True).click()
 
 
@@ -58,13 +111,14 @@ def go_to(page: Page, link: str) -> None:
 
 
 def _sign_in(page: Page, email: str, password: str, *, business: bool) -> None:
-    page.get_by_role("link", name="Sign in", exact=True).click()
+    say = words(page)
+    page.get_by_role("link", name=say.sign_in, exact=True).click()
     if business:
         page.get_by_label("a merchant or operator").check()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.get_by_label(say.email).fill(email)
+    page.get_by_label(say.password).fill(password)
+    page.get_by_role("button", name=say.sign_in).click()
+    expect(page.get_by_role("button", name=say.sign_out)).to_be_visible()
 
 
 def sign_in_as_shopper(page: Page, email: str, password: str = PASSWORD) -> None:
@@ -88,8 +142,9 @@ def choose_variant(page: Page, label: str) -> None:
 
 
 def add_to_cart(page: Page) -> None:
-    page.get_by_role("button", name="Add to cart").click()
-    expect(page.get_by_role("status")).to_have_text("Added to your cart.")
+    say = words(page)
+    page.get_by_role("button", name=say.add_to_cart).click()
+    expect(page.get_by_role("status")).to_have_text(say.added_to_cart)
 
 
 def cart_line(page: Page, title: str) -> Locator:
@@ -98,12 +153,13 @@ def cart_line(page: Page, title: str) -> Locator:
 
 def check_out(page: Page, *, card: str, address: dict[str, str] = ADDRESS) -> None:
     """From the cart: fill the shipping address and the card, then pay."""
-    page.get_by_role("link", name="Check out").click()
-    expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+    say = words(page)
+    page.get_by_role("link", name=say.check_out).click()
+    expect(page.get_by_role("heading", name=say.checkout)).to_be_visible()
     for label, value in address.items():
         page.get_by_label(label, exact=True).fill(value)
-    page.get_by_label("Card number").fill(card)
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    page.get_by_label(say.card_number).fill(card)
+    page.get_by_role("button", name=re.compile(rf"^{say.pay} ")).click()
 
 
 def section(page: Page, heading: str) -> Locator:

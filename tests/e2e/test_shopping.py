@@ -29,8 +29,8 @@ def test_shopper_in_indonesia_buys_a_shirt_and_sees_it_paid(page: Page, world: W
     open_shop(page)
     expect(product_card(page, "Linen Overshirt")).to_contain_text("$49.00")
 
-    choose_market(page, "Indonesia · IDR")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Popular in Indonesia")
+    choose_market(page, "Indonesia · IDR")  # from here on the shop speaks Indonesian
+    expect(page.get_by_role("heading", level=1)).to_have_text("Populer di Indonesia")
     expect(product_card(page, "Linen Overshirt")).to_contain_text(re.compile(r"Rp\s?459\.000"))
 
     sign_in_as_shopper(page, world.indonesian_shopper)
@@ -41,22 +41,24 @@ def test_shopper_in_indonesia_buys_a_shirt_and_sees_it_paid(page: Page, world: W
     expect(page.get_by_role("row", name=re.compile(r"^Total Rp\s?459\.000$"))).to_be_visible()
 
     check_out(page, card=GOOD_CARD)
-    expect(page.get_by_role("status")).to_have_text("Thank you! Your order is placed and paid.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Terima kasih! Pesanan Anda sudah dibuat dan dibayar."
+    )
     heading = page.get_by_role("heading", level=1)
-    expect(heading).to_have_text(re.compile(r"^Order ID-\d+$"))
-    expect(page.get_by_text(re.compile(r"^Status:"))).to_have_text("Status: Paid")
-    history = section(page, "Status history").get_by_role("listitem")
+    expect(heading).to_have_text(re.compile(r"^Pesanan ID-\d+$"))
+    expect(page.get_by_text(re.compile(r"^Status:"))).to_have_text("Status: Dibayar")
+    history = section(page, "Riwayat status").get_by_role("listitem")
     expect(history).to_have_count(2)
-    expect(history.nth(0)).to_contain_text("Awaiting payment")
-    expect(history.nth(1)).to_contain_text("Paid by card •••• 4242")
-    expect(section(page, "Shipping to")).to_contain_text("Jl. Melati No. 12")
-    number = heading.inner_text().removeprefix("Order ")
+    expect(history.nth(0)).to_contain_text("Menunggu pembayaran")
+    expect(history.nth(1)).to_contain_text("Dibayar: Paid by card •••• 4242")  # the note: English
+    expect(section(page, "Dikirim ke")).to_contain_text("Jl. Melati No. 12")
+    number = heading.inner_text().removeprefix("Pesanan ")
 
-    go_to(page, "Orders")
+    go_to(page, "Pesanan")
     order_row = page.get_by_role("row").filter(has_text=number)
     expect(order_row).to_contain_text("Linen Overshirt")
     expect(order_row).to_contain_text(re.compile(r"Rp\s?459\.000"))
-    expect(order_row.get_by_text("Paid", exact=True)).to_be_visible()
+    expect(order_row.get_by_text("Dibayar", exact=True)).to_be_visible()
 
 
 @pytest.mark.e2e

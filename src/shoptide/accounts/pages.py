@@ -108,7 +108,7 @@ async def signup(
             display_name=display_name,
         )
     _sign_in(request, user.id, cell)
-    page.flash(f"Welcome to Shoptide, {user.display_name}!")
+    page.flash(page.gettext("Welcome to Shoptide, %(name)s!", name=user.display_name))
     return RedirectResponse("/", status_code=303)
 
 

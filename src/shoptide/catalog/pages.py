@@ -57,7 +57,7 @@ async def search(
     return page.render(
         "catalog/shelf.html",
         shelf=shelf,
-        heading=f"Results for “{q}”" if q else "All products",
+        heading=page.gettext("Results for “%(q)s”", q=q) if q else page.gettext("All products"),
         q=q,
         sort=sort,
         sorts=service.SORTS,

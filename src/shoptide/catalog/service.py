@@ -14,16 +14,17 @@ from shoptide.catalog.models import Category, Listing, Product, ProductImage, Va
 from shoptide.catalog.schemas import PriceIn, ProductCreate, ProductUpdate, VariantIn
 from shoptide.db import Databases
 from shoptide.errors import Conflict, InvalidInput, NotFound
+from shoptide.i18n import N_
 from shoptide.inventory import service as inventory_service
 from shoptide.markets import service as markets_service
 from shoptide.money import Money
 from shoptide.settings import GLOBAL_CELL
 
-SORTS = {
-    "popular": "Popular",
-    "price_asc": "Price: low to high",
-    "price_desc": "Price: high to low",
-    "newest": "Newest",
+SORTS = {  # labels in English; shopper pages translate them (N_ marks them for pybabel)
+    "popular": N_("Popular"),
+    "price_asc": N_("Price: low to high"),
+    "price_desc": N_("Price: high to low"),
+    "newest": N_("Newest"),
 }
 
 

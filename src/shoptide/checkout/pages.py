@@ -55,7 +55,7 @@ async def add(
         quantity=quantity,
         add=True,
     )
-    page.flash("Added to your cart.")
+    page.flash(page.gettext("Added to your cart."))
     return RedirectResponse("/cart", status_code=303)
 
 
@@ -168,7 +168,7 @@ async def place_order(
             await accounts_service.remember_address(
                 session, user_id=user.user_id, **asdict(address)
             )
-    page.flash("Thank you! Your order is placed and paid.")
+    page.flash(page.gettext("Thank you! Your order is placed and paid."))
     if len(result.orders) == 1:
         return RedirectResponse(f"/orders/{result.orders[0].id}", status_code=303)
     return RedirectResponse("/orders", status_code=303)

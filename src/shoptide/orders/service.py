@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from shoptide import events
 from shoptide.db import Databases
 from shoptide.errors import InvalidInput, InvalidTransition, NotFound
+from shoptide.i18n import N_
 from shoptide.inventory import service as inventory_service
 from shoptide.markets.service import included_tax
 from shoptide.orders.models import Order, OrderLine, OrderStatusChange, ShippingAddress
@@ -26,14 +27,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "payment_failed": frozenset(),
     "cancelled": frozenset(),
 }
-STATUS_LABELS = {
-    "pending_payment": "Awaiting payment",
-    "paid": "Paid",
-    "payment_failed": "Payment failed",
-    "confirmed": "Confirmed",
-    "shipped": "Shipped",
-    "delivered": "Delivered",
-    "cancelled": "Cancelled",
+STATUS_LABELS = {  # English message ids; templates translate them at render time
+    "pending_payment": N_("Awaiting payment"),
+    "paid": N_("Paid"),
+    "payment_failed": N_("Payment failed"),
+    "confirmed": N_("Confirmed"),
+    "shipped": N_("Shipped"),
+    "delivered": N_("Delivered"),
+    "cancelled": N_("Cancelled"),
 }
 ACTION_VERBS = {
     "confirmed": "confirm",

@@ -8,15 +8,16 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
+from shoptide.i18n import N_
 from shoptide.money import Money
 
 CARD_SUCCEEDS = "4242424242424242"
 CARD_DECLINED = "4000000000000002"
 CARD_NEEDS_RETRY = "4000000000000119"  # first attempt fails with a processing error
-TEST_CARDS = {
-    CARD_SUCCEEDS: "Succeeds",
-    CARD_DECLINED: "Declined",
-    CARD_NEEDS_RETRY: "Fails once with a processing error, then succeeds on retry",
+TEST_CARDS = {  # shown on the checkout page, translated there
+    CARD_SUCCEEDS: N_("Succeeds"),
+    CARD_DECLINED: N_("Declined"),
+    CARD_NEEDS_RETRY: N_("Fails once with a processing error, then succeeds on retry"),
 }
 
 

@@ -5,11 +5,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from babel.dates import format_datetime
+from babel.support import NullTranslations
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 
+from shoptide import i18n
 from shoptide.accounts.service import Principal
 from shoptide.deps import CurrentMarket, DatabasesDep, OptionalUser, csrf_token
 from shoptide.markets import service as markets_service
@@ -25,13 +28,44 @@ TEMPLATE_DIRS = [
 ]
 
 
+# Seller Center is the merchants' tool and stays in English in this pass (its templates and
+# the operations console carry no translation markers); shopper pages speak the market's
+# language. Templates whose name starts with one of these render in the source language.
+ENGLISH_ONLY_TEMPLATES = ("seller/",)
+SOURCE_LOCALE = "en"
+
+
+def locale_for(template: str, market: Market | None) -> str:
+    """The locale a page is written in: the market's, except for the merchants' pages."""
+    if market is None or template.startswith(ENGLISH_ONLY_TEMPLATES):
+        return SOURCE_LOCALE
+    return market.locale
+
+
+def _catalog(context: Context) -> NullTranslations:
+    return i18n.translations(context.get("locale") or SOURCE_LOCALE)
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return _catalog(context).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return _catalog(context).ngettext(singular, plural, n)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIRS),
         autoescape=select_autoescape(),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # one shared environment; each render reads its catalog from the context's `locale`
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["STATUS_LABELS"] = STATUS_LABELS
     return env
 
@@ -55,9 +89,19 @@ class Page:
     def when(self, moment: Any) -> str:
         return format_datetime(moment, "medium", locale=self.market.locale)
 
+    @property
+    def translations(self) -> NullTranslations:
+        """The shopper's language, for messages written in Python (flash, headings)."""
+        return i18n.translations(self.market.locale)
+
+    def gettext(self, message: str, **variables: Any) -> str:
+        translated = self.translations.gettext(message)
+        return translated % variables if variables else translated
+
     def render(self, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
         base = {
             "page": self,
+            "locale": locale_for(name, self.market),
             "user": self.user,
             "market": self.market,
             "markets": self.markets,
