@@ -39,23 +39,22 @@ async def signin(
     account: Annotated[str, Form(pattern="^(shopper|business)$")] = "shopper",
     next: Annotated[str, Form()] = "/",
 ) -> HTMLResponse | RedirectResponse:
-    """Shoppers sign in to the market they picked; merchants and operators to the global cell."""
+    """Shoppers are looked up in the picked market's cell first, then the others, and the
+    page switches to their market; merchants and operators live in the global cell."""
     roles: tuple[str, ...]
     if account == "shopper":
-        cell, roles = settings.cell_of_market(page.market.code), ("shopper",)
+        cells, roles = [settings.cell_of_market(page.market.code), *settings.cells], ("shopper",)
     else:
-        cell, roles = GLOBAL_CELL, ("merchant", "operator")
+        cells, roles = [GLOBAL_CELL], ("merchant", "operator")
     try:
-        async with databases.session(cell, write=False) as session:
-            user = await service.authenticate(
-                session,
-                email=email,
-                password=password,
-                passwords=request.app.state.passwords,
-                roles=roles,
-            )
-            if user.role == "shopper" and user.market_code != page.market.code:
-                raise DomainError("That account shops in another market. Pick it above first.")
+        user, cell = await service.authenticate_anywhere(
+            databases,
+            cells,
+            email=email,
+            password=password,
+            passwords=request.app.state.passwords,
+            roles=roles,
+        )
     except DomainError as exc:
         return page.render(
             "accounts/signin.html",
@@ -66,6 +65,8 @@ async def signin(
             next=_safe_next(next),
         )
     _sign_in(request, user.id, cell)
+    if user.market_code:
+        request.session["market"] = user.market_code
     default = {"merchant": "/seller", "operator": "/admin"}.get(user.role, "/")
     return RedirectResponse(_safe_next(next) if next != "/" else default, status_code=303)
 
