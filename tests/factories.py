@@ -17,7 +17,7 @@ from shoptide.settings import GLOBAL_CELL
 from shoptide.shops import service as shops_service
 
 PASSWORD = "correct horse battery"
-CURRENCY = {code: currency for code, _, currency, _, _ in DEFAULT_MARKETS}
+CURRENCY = {market.code: market.currency for market in DEFAULT_MARKETS}
 _seq = itertools.count(1)
 
 

@@ -69,6 +69,7 @@ class MarketAdmin(ModelView, model=Market):
         Market.tax_rate_bp,
         Market.active,
         Market.position,
+        Market.timezone,
     ]
     can_delete = False
     icon = "fa-solid fa-globe"

@@ -1,7 +1,10 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from sqlalchemy import Boolean, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from shoptide.db import Base
+from shoptide.money import exponent
 
 
 class Market(Base):
@@ -15,8 +18,22 @@ class Market(Base):
     locale: Mapped[str] = mapped_column(String(10))
     # VAT/GST included in shelf prices, in basis points (2000 = 20%)
     tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)
+    timezone: Mapped[str] = mapped_column(String(40), default="UTC", server_default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    @validates("timezone")
+    def _known_timezone(self, _key: str, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone like Asia/Jakarta") from None
+        return value
+
+    @validates("currency")
+    def _supported_currency(self, _key: str, value: str) -> str:
+        exponent(value)  # raises for a currency we can't price in
+        return value

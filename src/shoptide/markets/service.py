@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -6,16 +7,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoptide.errors import InvalidInput
 from shoptide.markets.models import Market
 
-# code, name, currency, locale, tax included in shelf prices (basis points)
-DEFAULT_MARKETS: list[tuple[str, str, str, str, int]] = [
-    ("US", "United States", "USD", "en_US", 0),
-    ("GB", "United Kingdom", "GBP", "en_GB", 2000),
-    ("DE", "Deutschland", "EUR", "de_DE", 1900),
-    ("FR", "France", "EUR", "fr_FR", 2000),
-    ("ID", "Indonesia", "IDR", "id_ID", 1100),
-    ("TH", "ประเทศไทย", "THB", "th_TH", 700),
-    ("VN", "Việt Nam", "VND", "vi_VN", 1000),
-    ("MY", "Malaysia", "MYR", "ms_MY", 800),
+
+class MarketDefaults(NamedTuple):
+    code: str
+    name: str
+    currency: str
+    locale: str
+    tax_rate_bp: int  # included in shelf prices, in basis points
+    timezone: str  # IANA zone shoppers read times in
+
+
+DEFAULT_MARKETS: list[MarketDefaults] = [
+    MarketDefaults("US", "United States", "USD", "en_US", 0, "America/New_York"),
+    MarketDefaults("GB", "United Kingdom", "GBP", "en_GB", 2000, "Europe/London"),
+    MarketDefaults("DE", "Deutschland", "EUR", "de_DE", 1900, "Europe/Berlin"),
+    MarketDefaults("FR", "France", "EUR", "fr_FR", 2000, "Europe/Paris"),
+    MarketDefaults("ID", "Indonesia", "IDR", "id_ID", 1100, "Asia/Jakarta"),
+    MarketDefaults("TH", "ประเทศไทย", "THB", "th_TH", 700, "Asia/Bangkok"),
+    MarketDefaults("VN", "Việt Nam", "VND", "vi_VN", 1000, "Asia/Ho_Chi_Minh"),
+    MarketDefaults("MY", "Malaysia", "MYR", "ms_MY", 800, "Asia/Kuala_Lumpur"),
 ]
 
 
@@ -23,18 +33,9 @@ async def ensure_defaults(session: AsyncSession) -> int:
     """Insert the default markets that are missing; returns how many were added."""
     existing = set(await session.scalars(select(Market.code)))
     added = 0
-    for position, (code, name, currency, locale, tax) in enumerate(DEFAULT_MARKETS):
-        if code not in existing:
-            session.add(
-                Market(
-                    code=code,
-                    name=name,
-                    currency=currency,
-                    locale=locale,
-                    tax_rate_bp=tax,
-                    position=position,
-                )
-            )
+    for position, defaults in enumerate(DEFAULT_MARKETS):
+        if defaults.code not in existing:
+            session.add(Market(**defaults._asdict(), position=position))
             added += 1
     await session.flush()
     return added

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.support import NullTranslations
@@ -87,7 +88,9 @@ class Page:
         return format_money(money, self.market.locale)
 
     def when(self, moment: Any) -> str:
-        return format_datetime(moment, "medium", locale=self.market.locale)
+        return format_datetime(
+            moment, "medium", tzinfo=ZoneInfo(self.market.timezone), locale=self.market.locale
+        )
 
     @property
     def translations(self) -> NullTranslations:
