@@ -233,12 +233,6 @@ async def current_seat(
 CurrentSeat = Annotated[Seat, Depends(current_seat)]
 
 
-async def current_operator(user: CurrentUser) -> Principal:
-    if user.role != "operator":
-        raise NotAllowed("This is for operators.")
-    return user
-
-
 # --- CSRF for cookie-authenticated forms -------------------------------------------------
 
 

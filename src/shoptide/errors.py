@@ -41,8 +41,3 @@ class InvalidTransition(Conflict):
 
 class OutOfStock(Conflict):
     code = "out_of_stock"
-
-
-class PaymentDeclined(DomainError):
-    status_code = 402
-    code = "payment_declined"

@@ -130,9 +130,6 @@ class HandlerRegistry:
     def register(self, event_type: type[DomainEvent], name: str, handler: Handler) -> None:
         self._handlers.setdefault(event_type.__name__, {})[name] = handler
 
-    def unregister(self, event_type: type[DomainEvent], name: str) -> None:
-        self._handlers.get(event_type.__name__, {}).pop(name, None)
-
     def for_type(self, event_type: str) -> dict[str, Handler]:
         return dict(self._handlers.get(event_type, {}))
 

@@ -29,13 +29,17 @@ async def test_merchant_confirms_and_ships_and_the_shopper_sees_the_history(clie
     assert shipped.status_code == 200
 
     seen = (await client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers)).json()
+    delivered = await client.post(f"{base}/deliver", headers=shop.headers)
+
     assert seen["status"] == "shipped"
     assert seen["tracking_number"] == "9400 1000 0000"
-    assert [h["to_status"] for h in seen["history"]] == [
+    assert delivered.json()["status"] == "delivered"
+    assert [h["to_status"] for h in delivered.json()["history"]] == [
         "pending_payment",
         "paid",
         "confirmed",
         "shipped",
+        "delivered",
     ]
 
 

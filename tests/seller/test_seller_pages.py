@@ -191,6 +191,14 @@ async def test_confirm_then_ship_shows_the_tracking_number_to_the_shopper(client
     assert shopper_view.json()["status"] == "shipped"
     assert shopper_view.json()["tracking_number"] == "1Z999AA10123456784"
     assert shopper_view.json()["carrier"] == "UPS"
+    assert "Mark delivered" in seller_view.text
+
+    delivered = await client.post(
+        f"/seller/orders/US/{order_id}/deliver", data={"csrf_token": token}
+    )
+    after = await client.get(delivered.headers["location"])
+    assert 'id="order-status">Delivered<' in after.text
+    assert "Mark delivered" not in after.text
 
 
 async def test_shipping_a_cancelled_order_shows_a_clear_error(client, databases):

@@ -5,8 +5,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shoptide.db import Base, UTCDateTime, utcnow
 
-ROLES = ("shopper", "merchant", "operator")
-
 
 class User(Base):
     """A person who signs in. Shoppers live in their market's cell; merchants and
@@ -19,7 +17,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(200))
     display_name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[str] = mapped_column(String(16), default="shopper")
+    role: Mapped[str] = mapped_column(String(16), default="shopper")  # shopper|merchant|operator
     market_code: Mapped[str | None] = mapped_column(String(2))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

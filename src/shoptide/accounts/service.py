@@ -132,13 +132,6 @@ async def get(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-async def get_by_email(session: AsyncSession, email: str) -> User:
-    user = await session.scalar(select(User).where(User.email == _normalise_email(email)))
-    if user is None:
-        raise NotFound(f"No account with email {email}.")
-    return user
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -113,6 +113,18 @@ async def confirm(
     return await _act(databases, seat, market, order_market, order_id, service.confirm)
 
 
+@seller_router.post("/orders/{order_market}/{order_id}/deliver", response_model=OrderRead)
+async def deliver(
+    order_market: str,
+    order_id: int,
+    seat: CurrentSeat,
+    databases: DatabasesDep,
+    market: CurrentMarket,
+) -> OrderRead:
+    """Until carriers report deliveries themselves, the shop marks a parcel delivered."""
+    return await _act(databases, seat, market, order_market, order_id, service.deliver)
+
+
 @seller_router.post("/orders/{order_market}/{order_id}/ship", response_model=OrderRead)
 async def ship(
     order_market: str,

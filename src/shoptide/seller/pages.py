@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -625,22 +625,6 @@ async def _order_action(
     return RedirectResponse(f"/seller/orders/{market.upper()}/{order_id}", status_code=303)
 
 
-@router.post("/orders/{market}/{order_id}/confirm", dependencies=[CsrfChecked], response_model=None)
-async def confirm_order(
-    market: str, order_id: int, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
-) -> HTMLResponse | RedirectResponse:
-    return await _order_action(
-        page,
-        databases,
-        seat,
-        market,
-        order_id,
-        orders_service.confirm,
-        form={},
-        done="Order confirmed. Pack it and ship it.",
-    )
-
-
 @router.post("/orders/{market}/{order_id}/ship", dependencies=[CsrfChecked], response_model=None)
 async def ship_order(
     market: str,
@@ -695,6 +679,31 @@ async def cancel_order(
         form=form,
         done="Order cancelled. The stock is back and the shopper will be refunded.",
     )
+
+
+# steps that need nothing but a click: the service call and what the merchant is told
+# (declared after /ship and /cancel, which this route's {step} would otherwise catch)
+SIMPLE_STEPS = {
+    "confirm": (orders_service.confirm, "Order confirmed. Pack it and ship it."),
+    "deliver": (orders_service.deliver, "Order marked delivered."),
+}
+
+
+@router.post(
+    "/orders/{market}/{order_id}/{step}",
+    dependencies=[CsrfChecked],
+    response_model=None,
+)
+async def simple_order_step(
+    market: str,
+    order_id: int,
+    step: Literal["confirm", "deliver"],
+    page: PageDep,
+    seat: CurrentSeat,
+    databases: DatabasesDep,
+) -> HTMLResponse | RedirectResponse:
+    act, done = SIMPLE_STEPS[step]
+    return await _order_action(page, databases, seat, market, order_id, act, form={}, done=done)
 
 
 # --- staff ----------------------------------------------------------------------------------

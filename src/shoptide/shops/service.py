@@ -38,13 +38,6 @@ async def get(session: AsyncSession, shop_id: int) -> Shop:
     return shop
 
 
-async def get_many(session: AsyncSession, shop_ids: set[int]) -> dict[int, Shop]:
-    if not shop_ids:
-        return {}
-    rows = await session.scalars(select(Shop).where(Shop.id.in_(shop_ids)))
-    return {shop.id: shop for shop in rows}
-
-
 async def memberships(session: AsyncSession, *, user_id: int) -> Sequence[tuple[Shop, str]]:
     rows = await session.execute(
         select(Shop, ShopMember.role)
