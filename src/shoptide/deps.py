@@ -56,7 +56,6 @@ async def _session(request: Request, cell: str, *, write: bool) -> AsyncIterator
 
 async def global_reader(request: Request) -> AsyncIterator[AsyncSession]:
     async for session in _session(request, GLOBAL_CELL, write=False):
-        await session.connection()  # taken now: see cell_reader for why the order matters
         yield session
 
 
@@ -173,18 +172,22 @@ CurrentCell = Annotated[str, Depends(current_cell)]
 # Every request that holds connections of two pools takes the global one first. With one
 # order for all, no request can hold a cell connection while waiting for a global one that
 # another request holds while waiting for a cell connection (a deadlock across pools).
+# A request's global session is otherwise lazy: a route that only writes through its own
+# short units of work never holds a second connection of the same pool.
 
 
 async def cell_reader(
-    request: Request, cell: CurrentCell, _global_first: GlobalRead
+    request: Request, cell: CurrentCell, global_first: GlobalRead
 ) -> AsyncIterator[AsyncSession]:
+    await global_first.connection()
     async for session in _session(request, cell, write=False):
         yield session
 
 
 async def cell_writer(
-    request: Request, cell: CurrentCell, _global_first: GlobalRead
+    request: Request, cell: CurrentCell, global_first: GlobalRead
 ) -> AsyncIterator[AsyncSession]:
+    await global_first.connection()
     async for session in _session(request, cell, write=True):
         yield session
 
