@@ -201,7 +201,7 @@ async def set_stock(
 ) -> ProductRead:
     product = await service.get_for_shop(session, product_id, shop_id=seat.shop.id)
     await service.set_stock(
-        databases, product, sku=body.sku, market=body.market, available=body.available
+        databases, session, product, sku=body.sku, market=body.market, available=body.available
     )
     return await _seller_read(session, product, market)
 

@@ -348,13 +348,19 @@ async def create_with_stock(databases: Databases, *, shop_id: int, data: Product
 
 
 async def set_stock(
-    databases: Databases, product: Product, *, sku: str, market: str, available: int
+    databases: Databases,
+    session: AsyncSession,
+    product: Product,
+    *,
+    sku: str,
+    market: str,
+    available: int,
 ) -> None:
+    """Set a variant's stock in a market's cell; `session` is the caller's global session."""
     variant = next((v for v in product.variants if v.sku == sku), None)
     if variant is None:
         raise NotFound(f"SKU {sku!r} is not a variant of this product.")
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        listings = await listings_of_product(session, product.id, market=market.upper())
+    listings = await listings_of_product(session, product.id, market=market.upper())
     if variant.id not in listings:
         raise InvalidInput(f"Set a price for {sku} in {market.upper()} before adding stock there.")
     await _write_stock(databases, variant_id=variant.id, market=market.upper(), available=available)

@@ -414,7 +414,7 @@ async def save_variant(
                 await catalog_service.set_price(write, product, sku=sku, price=price)
         for level in levels:
             await catalog_service.set_stock(
-                databases, product, sku=sku, market=level.market, available=level.available
+                databases, session, product, sku=sku, market=level.market, available=level.available
             )
     except DomainError as exc:
         return await _product_page(
