@@ -2,16 +2,17 @@
 UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 PYTHON ?= python3.11
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+UV := $(PYTHON) -m uv  # as a module: works wherever pip put it, on PATH or not
 VENDOR := src/shoptide/web/static/vendor
 TRANSLATIONS := src/shoptide/translations
 
-.PHONY: install translations messages demo serve test test-sqlite test-postgres test-e2e lint check-migrations bench clean
+.PHONY: uv install translations messages demo serve test test-sqlite test-postgres test-e2e lint check-migrations bench clean
 
-$(UV):
-	$(PYTHON) -m pip install --quiet --user "uv==$(UV_VERSION)" || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
+uv:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)" \
+		|| $(PYTHON) -m pip install --quiet --user "uv==$(UV_VERSION)"
 
-install: $(UV)
+install: uv
 	$(UV) sync --frozen --python $(PYTHON)
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR) && cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
