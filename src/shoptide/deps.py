@@ -8,7 +8,7 @@ import hmac
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from cachetools import TTLCache
 from fastapi import Depends, Form, Header, Request
@@ -113,6 +113,10 @@ async def optional_user(
 
 
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]
+
+# For public routes that read the bearer token when there is one (a shopper's own market):
+# FastAPI appends this to the operation's security list, making the token optional.
+OPTIONAL_BEARER: dict[str, Any] = {"security": [{}]}
 
 
 async def current_user(user: OptionalUser) -> Principal:

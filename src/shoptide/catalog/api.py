@@ -17,6 +17,7 @@ from shoptide.catalog.schemas import (
     money_read,
 )
 from shoptide.deps import (
+    OPTIONAL_BEARER,
     CellRead,
     CurrentMarket,
     CurrentSeat,
@@ -81,7 +82,7 @@ async def list_categories(session: GlobalRead) -> list[CategoryRead]:
     return [CategoryRead.model_validate(c) for c in await service.list_categories(session)]
 
 
-@public_router.get("/products", response_model=ProductPage)
+@public_router.get("/products", response_model=ProductPage, openapi_extra=OPTIONAL_BEARER)
 async def browse_products(
     session: GlobalRead,
     market: CurrentMarket,
@@ -113,7 +114,9 @@ async def browse_products(
     )
 
 
-@public_router.get("/products/{product_id}", response_model=ProductRead)
+@public_router.get(
+    "/products/{product_id}", response_model=ProductRead, openapi_extra=OPTIONAL_BEARER
+)
 async def get_product(
     product_id: int, session: GlobalRead, cell: CellRead, market: CurrentMarket
 ) -> ProductRead:
