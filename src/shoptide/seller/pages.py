@@ -24,6 +24,7 @@ from pydantic_core import ErrorDetails
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.catalog import service as catalog_service
+from shoptide.catalog.models import Product
 from shoptide.catalog.schemas import PriceIn, ProductCreate, ProductUpdate, StockUpdate
 from shoptide.db import Databases
 from shoptide.deps import (
@@ -334,6 +335,41 @@ async def edit_product(
     return await _product_page(page, seat, session, databases, product_id)
 
 
+ProductChange = Callable[[AsyncSession, Product], Awaitable[object]]
+
+
+async def _change_product(
+    page: Page,
+    seat: Seat,
+    session: AsyncSession,
+    databases: Databases,
+    product_id: int,
+    change: ProductChange,
+    *,
+    done: str,
+    **form_context: Any,
+) -> HTMLResponse | RedirectResponse:
+    """Apply `change` to the shop's own product in one global transaction, then go back to
+    the edit page; a domain error shows the page again with the message and what was typed."""
+    try:
+        async with databases.session(GLOBAL_CELL) as write:
+            product = await catalog_service.get_for_shop(write, product_id, shop_id=seat.shop.id)
+            await change(write, product)
+    except DomainError as exc:
+        return await _product_page(
+            page,
+            seat,
+            session,
+            databases,
+            product_id,
+            status_code=_form_status(exc),
+            error=exc.message,
+            **form_context,
+        )
+    page.flash(done)
+    return RedirectResponse(f"/seller/products/{product_id}", status_code=303)
+
+
 @router.post("/products/{product_id}", dependencies=[CsrfChecked], response_model=None)
 async def update_product(
     product_id: int,
@@ -344,31 +380,25 @@ async def update_product(
     databases: DatabasesDep,
 ) -> HTMLResponse | RedirectResponse:
     form = await _text_fields(request)
-    try:
-        data = _validated(
-            ProductUpdate,
-            {
-                "title": form.get("title", ""),
-                "description": form.get("description", ""),
-                "category": form.get("category") or None,
-            },
-        )
-        async with databases.session(GLOBAL_CELL) as write:
-            product = await catalog_service.get_for_shop(write, product_id, shop_id=seat.shop.id)
-            await catalog_service.update(write, product, data=data)
-    except DomainError as exc:
-        return await _product_page(
-            page,
-            seat,
-            session,
-            databases,
-            product_id,
-            status_code=_form_status(exc),
-            error=exc.message,
-            details=form,
-        )
-    page.flash("Product details saved.")
-    return RedirectResponse(f"/seller/products/{product_id}", status_code=303)
+
+    async def update(write: AsyncSession, product: Product) -> None:
+        fields = {
+            "title": form.get("title", ""),
+            "description": form.get("description", ""),
+            "category": form.get("category") or None,
+        }
+        await catalog_service.update(write, product, data=_validated(ProductUpdate, fields))
+
+    return await _change_product(
+        page,
+        seat,
+        session,
+        databases,
+        product_id,
+        update,
+        done="Product details saved.",
+        details=form,
+    )
 
 
 def _variant_changes(
@@ -406,30 +436,28 @@ async def save_variant(
     """One variant's price and stock in every market."""
     form = await _text_fields(request)
     sku = form.get("sku", "")
-    try:
+
+    async def save(write: AsyncSession, product: Product) -> None:
+        # prices first, in this transaction, so the stock check below sees them
         prices, levels = _variant_changes(form, sku, page.markets)
-        async with databases.session(GLOBAL_CELL) as write:
-            product = await catalog_service.get_for_shop(write, product_id, shop_id=seat.shop.id)
-            for price in prices:
-                await catalog_service.set_price(write, product, sku=sku, price=price)
+        for price in prices:
+            await catalog_service.set_price(write, product, sku=sku, price=price)
         for level in levels:
             await catalog_service.set_stock(
-                databases, session, product, sku=sku, market=level.market, available=level.available
+                databases, write, product, sku=sku, market=level.market, available=level.available
             )
-    except DomainError as exc:
-        return await _product_page(
-            page,
-            seat,
-            session,
-            databases,
-            product_id,
-            status_code=_form_status(exc),
-            error=exc.message,
-            form=form,
-            form_sku=sku,
-        )
-    page.flash(f"Prices and stock of {sku} saved.")
-    return RedirectResponse(f"/seller/products/{product_id}", status_code=303)
+
+    return await _change_product(
+        page,
+        seat,
+        session,
+        databases,
+        product_id,
+        save,
+        done=f"Prices and stock of {sku} saved.",
+        form=form,
+        form_sku=sku,
+    )
 
 
 def _image_extension(data: bytes) -> str:
@@ -460,7 +488,6 @@ async def upload_image(
     settings: SettingsDep,
     image: Annotated[UploadFile, File()],
 ) -> HTMLResponse | RedirectResponse:
-    await catalog_service.get_for_shop(session, product_id, shop_id=seat.shop.id)
     try:
         data = await image.read(MAX_IMAGE_BYTES + 1)
         if not data:
@@ -480,16 +507,18 @@ async def upload_image(
         )
     filename = f"products/{product_id}-{uuid.uuid4().hex}.{extension}"
     path = settings.media_dir / filename
-    await asyncio.to_thread(_write_file, path, data)
+
+    async def add(write: AsyncSession, product: Product) -> None:
+        await asyncio.to_thread(_write_file, path, data)  # only once the product is theirs
+        await catalog_service.add_image(write, product, filename=filename)
+
     try:
-        async with databases.session(GLOBAL_CELL) as write:
-            product = await catalog_service.get_for_shop(write, product_id, shop_id=seat.shop.id)
-            await catalog_service.add_image(write, product, filename=filename)
+        return await _change_product(
+            page, seat, session, databases, product_id, add, done="Picture added."
+        )
     except BaseException:
-        path.unlink(missing_ok=True)  # no row points at it
+        path.unlink(missing_ok=True)  # the transaction failed: no row points at it
         raise
-    page.flash("Picture added.")
-    return RedirectResponse(f"/seller/products/{product_id}", status_code=303)
 
 
 @router.post("/products/{product_id}/status", dependencies=[CsrfChecked], response_model=None)
@@ -501,26 +530,20 @@ async def set_status(
     databases: DatabasesDep,
     status: Annotated[str, Form(pattern="^(draft|published)$")],
 ) -> HTMLResponse | RedirectResponse:
-    try:
-        async with databases.session(GLOBAL_CELL) as write:
-            product = await catalog_service.get_for_shop(write, product_id, shop_id=seat.shop.id)
-            await catalog_service.set_status(write, product, status=status)
-    except DomainError as exc:
-        return await _product_page(
-            page,
-            seat,
-            session,
-            databases,
-            product_id,
-            status_code=_form_status(exc),
-            error=exc.message,
-        )
-    page.flash(
-        "Published: shoppers can find it in every market where it has a price."
+    async def set_to(write: AsyncSession, product: Product) -> None:
+        await catalog_service.set_status(write, product, status=status)
+
+    return await _change_product(
+        page,
+        seat,
+        session,
+        databases,
+        product_id,
+        set_to,
+        done="Published: shoppers can find it in every market where it has a price."
         if status == "published"
-        else "Unpublished: it is a draft again, hidden from shoppers."
+        else "Unpublished: it is a draft again, hidden from shoppers.",
     )
-    return RedirectResponse(f"/seller/products/{product_id}", status_code=303)
 
 
 # --- orders ---------------------------------------------------------------------------------
