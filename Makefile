@@ -15,7 +15,7 @@ uv:
 install: uv
 	$(UV) sync --frozen --python $(PYTHON)
 	npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p $(VENDOR) && cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	mkdir -p $(VENDOR) && cp node_modules/htmx.org/dist/htmx.min.js node_modules/hls.js/dist/hls.min.js $(VENDOR)/
 	$(MAKE) --no-print-directory translations
 
 translations:  ## compile the .po catalogs to .mo files (fuzzy entries left out: no -f)

@@ -4,7 +4,9 @@ from shoptide import events  # noqa: F401
 from shoptide.accounts import models as accounts  # noqa: F401
 from shoptide.catalog import models as catalog  # noqa: F401
 from shoptide.checkout import models as checkout  # noqa: F401
+from shoptide.content import models as content  # noqa: F401
 from shoptide.inventory import models as inventory  # noqa: F401
+from shoptide.live import models as live  # noqa: F401
 from shoptide.markets import models as markets  # noqa: F401
 from shoptide.orders import models as orders  # noqa: F401
 from shoptide.payments import models as payments  # noqa: F401

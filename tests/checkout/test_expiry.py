@@ -33,7 +33,7 @@ async def test_unpaid_checkout_gives_its_stock_back_when_the_reservation_expires
         await s.flush()
         await inventory_service.reserve(
             s,
-            items=[(variant_id, 3, item.skus[0])],
+            items=[inventory_service.Take(variant_id, 3, item.skus[0])],
             market="US",
             checkout_id=checkout.id,
             expires_at=utcnow() - timedelta(seconds=1),

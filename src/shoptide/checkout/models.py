@@ -24,6 +24,10 @@ class CartLine(Base):
     variant_id: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # where the purchase started: a video or a live room, and its host (for attribution)
+    source_kind: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    source_host_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Checkout(Base):
@@ -39,6 +43,8 @@ class Checkout(Base):
     currency: Mapped[str] = mapped_column(String(3))
     total_minor: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(20), default="pending_payment", index=True)
+    # "cart": the shopper's cart; "direct": bought on the spot (video, live room drawer)
+    kind: Mapped[str] = mapped_column(String(10), default="cart", server_default="cart")
     failure_reason: Mapped[str] = mapped_column(String(200), default="")
     # sent to the gateway as its idempotency key: unique across cells and database resets
     payment_reference: Mapped[str] = mapped_column(String(40), default=lambda: uuid.uuid4().hex)

@@ -227,7 +227,7 @@ async def _open_checkout(
                 checkout_id=checkout.id,
                 expires_at=utcnow() + ttl,
                 items=[
-                    (
+                    inventory_service.Take(
                         i.sellable.variant_id,
                         i.quantity,
                         f"{i.sellable.title} ({i.sellable.variant_label})",

@@ -3,20 +3,22 @@ conditional UPDATE, never read-then-write, so two buyers can't take the same uni
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, Update, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.errors import OutOfStock
-from shoptide.inventory.models import Reservation, Stock
+from shoptide.inventory.models import SHELF, Reservation, Stock
 
 
 async def set_level(
     session: AsyncSession, *, variant_id: int, market: str, available: int
 ) -> Stock:
     stock = await session.scalar(
-        select(Stock).where(Stock.variant_id == variant_id, Stock.market_code == market)
+        select(Stock).where(
+            Stock.variant_id == variant_id, Stock.market_code == market, Stock.pool == SHELF
+        )
     )
     if stock is None:
         stock = Stock(variant_id=variant_id, market_code=market, available=available)
@@ -34,60 +36,143 @@ async def levels(
         return {}
     rows = await session.execute(
         select(Stock.variant_id, Stock.available).where(
-            Stock.variant_id.in_(ids), Stock.market_code == market
+            Stock.variant_id.in_(ids), Stock.market_code == market, Stock.pool == SHELF
         )
     )
     return {variant_id: available for variant_id, available in rows}
 
 
+class Take(NamedTuple):
+    """Units a checkout takes: from the shelf, or from a pool set aside (a flash deal)."""
+
+    variant_id: int
+    quantity: int
+    label: str
+    pool: str = SHELF
+
+
+async def _stock_ids(
+    session: AsyncSession, items: Sequence[Take], market: str
+) -> dict[tuple[int, str], int]:
+    rows = await session.execute(
+        select(Stock.variant_id, Stock.pool, Stock.id).where(
+            Stock.variant_id.in_([item.variant_id for item in items]),
+            Stock.market_code == market,
+            Stock.pool.in_({item.pool for item in items}),
+            Stock.is_open,
+        )
+    )
+    return {(variant_id, pool): stock_id for variant_id, pool, stock_id in rows}
+
+
 async def reserve(
     session: AsyncSession,
     *,
-    items: Sequence[tuple[int, int, str]],
+    items: Sequence[Take],
     market: str,
     checkout_id: int,
     expires_at: datetime,
 ) -> None:
-    """Take (variant_id, quantity, label) units all-or-nothing; raises OutOfStock.
+    """Take the items' units all-or-nothing; raises OutOfStock.
 
     Call it as the last write before commit: a hot SKU's row stays locked from its UPDATE
-    until the commit, so everything else is written first. Rows are updated in variant
+    until the commit, so everything else is written first. Rows are updated in stock-row
     order so concurrent checkouts lock them in the same order. The caller's transaction
     rolls back everything on OutOfStock.
     """
-    stock_ids = dict(
-        (
-            await session.execute(
-                select(Stock.variant_id, Stock.id).where(
-                    Stock.variant_id.in_([variant_id for variant_id, _, _ in items]),
-                    Stock.market_code == market,
-                )
-            )
-        ).all()
-    )
-    for variant_id, quantity, label in items:
-        if variant_id not in stock_ids:
-            raise OutOfStock(f"Sorry, {label} is out of stock.")
+    stock_ids = await _stock_ids(session, items, market)
+    for item in items:
+        if (item.variant_id, item.pool) not in stock_ids:
+            raise OutOfStock(f"Sorry, {item.label} is out of stock.")
         session.add(
             Reservation(
-                stock_id=stock_ids[variant_id],
+                stock_id=stock_ids[item.variant_id, item.pool],
                 checkout_id=checkout_id,
-                quantity=quantity,
+                quantity=item.quantity,
                 expires_at=expires_at,
             )
         )
     await session.flush()
-    for variant_id, quantity, label in sorted(items):
-        taken = cast(
-            CursorResult[Any],
-            await session.execute(
-                update(Stock)
-                .where(Stock.id == stock_ids[variant_id], Stock.available >= quantity)
-                .values(available=Stock.available - quantity)
-            ),
+    for item in sorted(items, key=lambda i: stock_ids[i.variant_id, i.pool]):
+        taken = await _rows_updated(
+            session,
+            update(Stock)
+            .where(
+                Stock.id == stock_ids[item.variant_id, item.pool],
+                Stock.is_open,
+                Stock.available >= item.quantity,
+            )
+            .values(available=Stock.available - item.quantity),
         )
-        if taken.rowcount == 0:
-            raise OutOfStock(f"Sorry, {label} doesn't have {quantity} left in stock.")
+        if taken == 0:
+            raise OutOfStock(f"Sorry, {item.label} doesn't have {item.quantity} left in stock.")
+
+
+async def _rows_updated(session: AsyncSession, statement: Update) -> int:
+    return cast(CursorResult[Any], await session.execute(statement)).rowcount
+
+
+async def _give_back(session: AsyncSession, stock_id: int, quantity: int) -> None:
+    """Units go back to their pool while it is open, else to the variant's shelf."""
+    if await _rows_updated(
+        session,
+        update(Stock)
+        .where(Stock.id == stock_id, Stock.is_open)
+        .values(available=Stock.available + quantity),
+    ):
+        return
+    pool = await session.get_one(Stock, stock_id)
+    await restock(session, items=[(pool.variant_id, quantity)], market=pool.market_code)
+
+
+async def open_pool(
+    session: AsyncSession, *, variant_id: int, market: str, pool: str, quantity: int, label: str
+) -> None:
+    """Move units from the shelf into a pool of their own; raises OutOfStock."""
+    moved = await _rows_updated(
+        session,
+        update(Stock)
+        .where(
+            Stock.variant_id == variant_id,
+            Stock.market_code == market,
+            Stock.pool == SHELF,
+            Stock.available >= quantity,
+        )
+        .values(available=Stock.available - quantity),
+    )
+    if not moved:
+        raise OutOfStock(f"Sorry, {label} doesn't have {quantity} on the shelf to set aside.")
+    session.add(Stock(variant_id=variant_id, market_code=market, pool=pool, available=quantity))
+    await session.flush()
+
+
+async def close_pool(session: AsyncSession, *, market: str, pool: str) -> int:
+    """Put a pool's unsold units back on the shelf; returns how many. Units of checkouts
+    still unpaid follow later, when they are released."""
+    closing = await _rows_updated(
+        session,
+        update(Stock)
+        .where(Stock.market_code == market, Stock.pool == pool, Stock.is_open)
+        .values(is_open=False),
+    )
+    if not closing:
+        return 0
+    # the UPDATE above locks the row until commit: nobody takes units in between
+    stock = await session.scalar(
+        select(Stock).where(Stock.market_code == market, Stock.pool == pool)
+    )
+    assert stock is not None
+    left = stock.available
+    await session.execute(update(Stock).where(Stock.id == stock.id).values(available=0))
+    await restock(session, items=[(stock.variant_id, left)], market=market)
+    return left
+
+
+async def pool_level(session: AsyncSession, *, market: str, pool: str) -> int:
+    available = await session.scalar(
+        select(Stock.available).where(Stock.market_code == market, Stock.pool == pool)
+    )
+    return available or 0
 
 
 async def _take_reservations(session: AsyncSession, checkout_id: int) -> list[tuple[int, int]]:
@@ -102,9 +187,7 @@ async def _take_reservations(session: AsyncSession, checkout_id: int) -> list[tu
 async def release(session: AsyncSession, *, checkout_id: int) -> None:
     """Give a checkout's reserved units back to the shelf (payment failed or expired)."""
     for stock_id, quantity in await _take_reservations(session, checkout_id):
-        await session.execute(
-            update(Stock).where(Stock.id == stock_id).values(available=Stock.available + quantity)
-        )
+        await _give_back(session, stock_id, quantity)
 
 
 async def consume(session: AsyncSession, *, checkout_id: int) -> None:
@@ -117,7 +200,7 @@ async def restock(session: AsyncSession, *, items: Iterable[tuple[int, int]], ma
     for variant_id, quantity in items:
         await session.execute(
             update(Stock)
-            .where(Stock.variant_id == variant_id, Stock.market_code == market)
+            .where(Stock.variant_id == variant_id, Stock.market_code == market, Stock.pool == SHELF)
             .values(available=Stock.available + quantity)
         )
 

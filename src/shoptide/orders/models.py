@@ -46,6 +46,10 @@ class Order(Base):
     )
     carrier: Mapped[str] = mapped_column(String(60), default="")
     tracking_number: Mapped[str] = mapped_column(String(80), default="")
+    # where the purchase started: a video or a live room, and its host (for attribution)
+    source_kind: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    source_host_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     lines: Mapped[list["OrderLine"]] = relationship(
