@@ -81,6 +81,27 @@ class OrderShipped(DomainEvent):
     tracking_number: str
 
 
+@dataclasses.dataclass(frozen=True)
+class LiveRoomStarted(DomainEvent):
+    """The room opened to viewers (a rehearsal does not count)."""
+
+    room_id: int
+    public_name: str
+    market: str
+    host_user_id: int
+    shop_id: int | None
+    title: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveRoomEnded(DomainEvent):
+    room_id: int
+    public_name: str
+    market: str
+    host_user_id: int
+    shop_id: int | None
+
+
 class OutboxEvent(Base):
     __tablename__ = "outbox_event"
 

@@ -186,6 +186,25 @@ async def sellables(
     return result
 
 
+async def products_sold_in(
+    session: AsyncSession, product_ids: Sequence[int], *, market: str
+) -> set[int]:
+    """Which of the products are published with a price in the market."""
+    if not product_ids:
+        return set()
+    rows = await session.scalars(
+        select(Listing.product_id)
+        .join(Product, Product.id == Listing.product_id)
+        .where(
+            Listing.product_id.in_(product_ids),
+            Listing.market_code == market,
+            Product.status == "published",
+        )
+        .distinct()
+    )
+    return set(rows)
+
+
 async def variant_by_sku(session: AsyncSession, sku: str) -> Variant:
     variant = await session.scalar(select(Variant).where(Variant.sku == sku))
     if variant is None:
