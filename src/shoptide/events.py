@@ -48,6 +48,10 @@ class OrderPlaced(DomainEvent):
     market: str
     total_minor: int
     currency: str
+    # where the purchase started ("video" | "live", its id in the cell, its host), if anywhere
+    source_kind: str = ""
+    source_id: int | None = None
+    source_host_id: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +74,14 @@ class OrderCancelled(DomainEvent):
     refund_minor: int
     currency: str
     reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckoutFailed(DomainEvent):
+    """A checkout ended unpaid (declined or expired): what it held is given back."""
+
+    checkout_id: int
+    market: str
 
 
 @dataclasses.dataclass(frozen=True)

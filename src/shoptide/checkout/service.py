@@ -5,6 +5,7 @@ payment gateway, and no transaction may stay open across that call, so `place` r
 own short units of work: reserve + create orders, then charge, then settle.
 """
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -13,17 +14,19 @@ from sqlalchemy import CursorResult, Update, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoptide import events
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.service import Sellable
 from shoptide.checkout.models import MAX_LINE_QUANTITY, CartLine, Checkout
 from shoptide.db import Databases, utcnow
 from shoptide.errors import InvalidInput, NotFound, OutOfStock
 from shoptide.inventory import service as inventory_service
+from shoptide.inventory.models import SHELF
 from shoptide.markets.models import Market
 from shoptide.money import Money
 from shoptide.orders import service as orders_service
 from shoptide.orders.models import Order
-from shoptide.orders.service import LineDraft, ShippingAddress
+from shoptide.orders.service import LineDraft, OrderSource, ShippingAddress
 from shoptide.payments import service as payments_service
 from shoptide.payments.gateway import PaymentGateway
 from shoptide.payments.models import Payment
@@ -35,6 +38,7 @@ class CartItem:
     sellable: Sellable
     quantity: int
     available: int
+    source: OrderSource | None = None
 
     @property
     def line_total(self) -> Money:
@@ -75,9 +79,20 @@ async def get_cart(
     for line in lines:
         if line.variant_id in sellables:
             cart.items.append(
-                CartItem(sellables[line.variant_id], line.quantity, stock.get(line.variant_id, 0))
+                CartItem(
+                    sellables[line.variant_id],
+                    line.quantity,
+                    stock.get(line.variant_id, 0),
+                    _source_of(line),
+                )
             )
     return cart
+
+
+def _source_of(line: CartLine) -> OrderSource | None:
+    if not line.source_kind or line.source_id is None or line.source_host_id is None:
+        return None
+    return OrderSource(line.source_kind, line.source_id, line.source_host_id)
 
 
 def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
@@ -105,8 +120,11 @@ async def set_quantity(
     sku: str,
     quantity: int,
     add: bool = False,
+    source: OrderSource | None = None,
 ) -> Cart:
-    """Set (or with add=True, increase) a line's quantity; 0 removes the line."""
+    """Set (or with add=True, increase) a line's quantity; 0 removes the line.
+
+    A source (the video the shopper added it from) is kept on the line until checkout."""
     _check_quantity(quantity, allow_zero=not add)
     sellable = await _sellable_by_sku(global_, sku, market)
     line = await cell.scalar(
@@ -122,11 +140,13 @@ async def set_quantity(
     if new_quantity > available:
         raise OutOfStock(f"Only {available} of {sellable.title} ({sellable.variant_label}) left.")
     if line is None and new_quantity:
-        cell.add(
-            CartLine(shopper_id=shopper_id, variant_id=sellable.variant_id, quantity=new_quantity)
-        )
-    elif line is not None and new_quantity:
+        line = CartLine(shopper_id=shopper_id, variant_id=sellable.variant_id)
+        cell.add(line)
+    if line is not None and new_quantity:
         line.quantity = new_quantity
+        if source is not None:
+            line.source_kind, line.source_id = source.kind, source.id
+            line.source_host_id = source.host_user_id
     elif line is not None:
         await cell.delete(line)
     await cell.flush()
@@ -164,83 +184,169 @@ async def _existing(
         )
 
 
-def _drafts_by_shop(cart: Cart) -> dict[int, list[LineDraft]]:
-    by_shop: dict[int, list[LineDraft]] = {}
-    for item in cart.items:
-        s = item.sellable
-        by_shop.setdefault(s.shop_id, []).append(
+@dataclass(frozen=True)
+class Purchase:
+    """One line to pay for, at its price, from the stock pool that holds its units."""
+
+    sellable: Sellable
+    quantity: int
+    unit_price: Money
+    source: OrderSource | None = None
+    pool: str = SHELF
+
+    @property
+    def label(self) -> str:
+        return f"{self.sellable.title} ({self.sellable.variant_label})"
+
+
+# Runs inside the checkout's first transaction, e.g. to claim a bargained price.
+OpenHook = Callable[[AsyncSession, Checkout], Awaitable[None]]
+
+
+def _drafts_by_shop(
+    purchases: Sequence[Purchase],
+) -> dict[int, tuple[list[LineDraft], OrderSource | None]]:
+    by_shop: dict[int, tuple[list[LineDraft], OrderSource | None]] = {}
+    for p in purchases:
+        s = p.sellable
+        drafts, source = by_shop.setdefault(s.shop_id, ([], None))
+        if source is None and p.source is not None:  # an order has one source: the first
+            by_shop[s.shop_id] = (drafts, p.source)
+        drafts.append(
             LineDraft(
                 product_id=s.product_id,
                 variant_id=s.variant_id,
                 sku=s.sku,
                 title=s.title,
                 variant_label=s.variant_label,
-                unit_price_minor=s.price.amount,
-                quantity=item.quantity,
+                unit_price_minor=p.unit_price.amount,
+                quantity=p.quantity,
             )
         )
     return by_shop
 
 
-async def _open_checkout(
+@dataclass(frozen=True)
+class Attempt:
+    """Who pays, where to, and under which idempotency key."""
+
+    shopper_id: int
+    market: Market
+    key: str
+    address: ShippingAddress
+    ttl: timedelta
+
+
+async def _record_checkout(
+    session: AsyncSession,
+    attempt: Attempt,
+    purchases: Sequence[Purchase],
+    *,
+    kind: str,
+    on_open: OpenHook | None = None,
+) -> Checkout:
+    """The checkout, its orders (one per shop) and its reservations; hot rows last."""
+    if not purchases:
+        raise InvalidInput("Your cart is empty.")
+    market = attempt.market
+    checkout = Checkout(
+        shopper_id=attempt.shopper_id,
+        idempotency_key=attempt.key,
+        market_code=market.code,
+        currency=market.currency,
+        total_minor=sum(p.unit_price.amount * p.quantity for p in purchases),
+        kind=kind,
+    )
+    session.add(checkout)
+    await session.flush()
+    for shop_id, (drafts, source) in _drafts_by_shop(purchases).items():
+        await orders_service.create(
+            session,
+            checkout_id=checkout.id,
+            shopper_id=attempt.shopper_id,
+            shop_id=shop_id,
+            market=market.code,
+            currency=market.currency,
+            tax_rate_bp=market.tax_rate_bp,
+            lines=drafts,
+            address=attempt.address,
+            source=source,
+        )
+    if on_open is not None:
+        await on_open(session, checkout)
+    await session.flush()  # everything else written before the hot rows are locked
+    await inventory_service.reserve(
+        session,
+        market=market.code,
+        checkout_id=checkout.id,
+        expires_at=utcnow() + attempt.ttl,
+        items=[
+            inventory_service.Take(p.sellable.variant_id, p.quantity, p.label, p.pool)
+            for p in purchases
+        ],
+    )
+    return checkout
+
+
+# Step 1 of a checkout: one transaction that records it, creates the orders, reserves stock.
+Opener = Callable[[], Awaitable[Checkout]]
+
+
+def _cart_opener(databases: Databases, cell: str, attempt: Attempt) -> Opener:
+    async def open_() -> Checkout:
+        async with databases.session(GLOBAL_CELL, write=False) as global_:
+            await global_.connection()  # global before cell, like every request (deps.py)
+            async with databases.session(cell) as session:
+                cart = await get_cart(
+                    session, global_, shopper_id=attempt.shopper_id, market=attempt.market
+                )
+                purchases = [
+                    Purchase(i.sellable, i.quantity, i.sellable.price, i.source) for i in cart.items
+                ]
+                return await _record_checkout(session, attempt, purchases, kind="cart")
+
+    return open_
+
+
+def _direct_opener(
     databases: Databases,
     cell: str,
-    *,
-    shopper_id: int,
-    market: Market,
-    key: str,
-    address: ShippingAddress,
-    ttl: timedelta,
-) -> Checkout:
-    """Step 1, one transaction: record the checkout, reserve stock, create the orders."""
-    async with databases.session(GLOBAL_CELL, write=False) as global_:
-        await global_.connection()  # global before cell, like every request (deps.py)
+    attempt: Attempt,
+    purchases: Sequence[Purchase],
+    on_open: OpenHook | None,
+) -> Opener:
+    async def open_() -> Checkout:
         async with databases.session(cell) as session:
-            cart = await get_cart(session, global_, shopper_id=shopper_id, market=market)
-            if not cart.items:
-                raise InvalidInput("Your cart is empty.")
-            checkout = Checkout(
-                shopper_id=shopper_id,
-                idempotency_key=key,
-                market_code=market.code,
-                currency=market.currency,
-                total_minor=cart.total.amount,
+            return await _record_checkout(
+                session, attempt, purchases, kind="direct", on_open=on_open
             )
-            session.add(checkout)
-            await session.flush()
-            for shop_id, drafts in _drafts_by_shop(cart).items():
-                await orders_service.create(
-                    session,
-                    checkout_id=checkout.id,
-                    shopper_id=shopper_id,
-                    shop_id=shop_id,
-                    market=market.code,
-                    currency=market.currency,
-                    tax_rate_bp=market.tax_rate_bp,
-                    lines=drafts,
-                    address=address,
-                )
-            await session.flush()  # everything else written before the hot rows are locked
-            await inventory_service.reserve(
-                session,
-                market=market.code,
-                checkout_id=checkout.id,
-                expires_at=utcnow() + ttl,
-                items=[
-                    inventory_service.Take(
-                        i.sellable.variant_id,
-                        i.quantity,
-                        f"{i.sellable.title} ({i.sellable.variant_label})",
-                    )
-                    for i in cart.items
-                ],
-            )
-            return checkout
+
+    return open_
 
 
 async def _rows_updated(session: AsyncSession, statement: Update) -> int:
     """How many rows a conditional UPDATE changed (an UPDATE's result is a CursorResult)."""
     return cast(CursorResult[Any], await session.execute(statement)).rowcount
+
+
+async def _remove_bought_from_cart(
+    session: AsyncSession, shopper_id: int, orders: Sequence[Order]
+) -> None:
+    bought = [line.variant_id for order in orders for line in order.lines]
+    await session.execute(
+        delete(CartLine).where(CartLine.shopper_id == shopper_id, CartLine.variant_id.in_(bought))
+    )
+
+
+async def _give_up(
+    session: AsyncSession, checkout: Checkout, orders: Sequence[Order], *, note: str
+) -> None:
+    """An unpaid checkout gives back what it held: stock now, anything else via the event."""
+    await orders_service.mark_payment_failed(session, orders, note=note)
+    events.record(
+        session, events.CheckoutFailed(checkout_id=checkout.id, market=checkout.market_code)
+    )
+    await inventory_service.release(session, checkout_id=checkout.id)  # hot rows last
 
 
 async def _settle(
@@ -268,49 +374,35 @@ async def _settle(
             await orders_service.mark_paid(
                 session, orders, note=f"Paid by card •••• {outcome.card_last4}"
             )
-            bought = [line.variant_id for order in orders for line in order.lines]
-            await session.execute(
-                delete(CartLine).where(
-                    CartLine.shopper_id == checkout.shopper_id, CartLine.variant_id.in_(bought)
-                )
-            )
+            if checkout.kind == "cart":
+                await _remove_bought_from_cart(session, checkout.shopper_id, orders)
         elif moved:
-            await orders_service.mark_payment_failed(session, orders, note=outcome.decline_reason)
-            await inventory_service.release(session, checkout_id=checkout.id)  # hot rows last
+            await _give_up(session, checkout, orders, note=outcome.decline_reason)
         refreshed = await session.get(Checkout, checkout.id, populate_existing=True)
         assert refreshed is not None
         return CheckoutResult(refreshed, orders, payment)
 
 
-async def place(
+async def _complete(
     databases: Databases,
     gateway: PaymentGateway,
     *,
     cell: str,
-    shopper_id: int,
-    market: Market,
-    idempotency_key: str,
-    address: ShippingAddress,
+    attempt: Attempt,
     card_number: str,
-    ttl: timedelta,
+    open_checkout: Opener,
 ) -> CheckoutResult:
-    """Turn the cart into paid orders, or leave cart and stock as they were.
-
-    The same idempotency key always returns the same checkout, whatever its outcome.
-    """
-    key = idempotency_key.strip()
-    if not 8 <= len(key) <= 100:
+    """Open (step 1), charge (step 2), settle (step 3); replays an idempotency key."""
+    if not 8 <= len(attempt.key) <= 100:
         raise InvalidInput("The Idempotency-Key must be 8 to 100 characters.")
     card_number = payments_service.clean_card_number(card_number)
-    if (existing := await _existing(databases, cell, shopper_id, key)) is not None:
+    if (existing := await _existing(databases, cell, attempt.shopper_id, attempt.key)) is not None:
         return existing
     try:
-        checkout = await _open_checkout(
-            databases, cell, shopper_id=shopper_id, market=market, key=key, address=address, ttl=ttl
-        )
+        checkout = await open_checkout()
     except IntegrityError:
         # a concurrent request with the same key created it first
-        existing = await _existing(databases, cell, shopper_id, key)
+        existing = await _existing(databases, cell, attempt.shopper_id, attempt.key)
         if existing is None:
             raise
         return existing
@@ -329,6 +421,73 @@ async def place(
     return result
 
 
+async def place(
+    databases: Databases,
+    gateway: PaymentGateway,
+    *,
+    cell: str,
+    shopper_id: int,
+    market: Market,
+    idempotency_key: str,
+    address: ShippingAddress,
+    card_number: str,
+    ttl: timedelta,
+) -> CheckoutResult:
+    """Turn the cart into paid orders, or leave cart and stock as they were.
+
+    The same idempotency key always returns the same checkout, whatever its outcome.
+    """
+    attempt = Attempt(shopper_id, market, idempotency_key.strip(), address, ttl)
+    return await _complete(
+        databases,
+        gateway,
+        cell=cell,
+        attempt=attempt,
+        card_number=card_number,
+        open_checkout=_cart_opener(databases, cell, attempt),
+    )
+
+
+async def purchase(
+    global_: AsyncSession,
+    *,
+    market: Market,
+    sku: str,
+    quantity: int,
+    unit_price: Money | None = None,
+    source: OrderSource | None = None,
+    pool: str = SHELF,
+) -> Purchase:
+    """A line bought on the spot; unit_price is a deal's or a bargain's, else the shelf's."""
+    _check_quantity(quantity)
+    sellable = await _sellable_by_sku(global_, sku, market)
+    return Purchase(sellable, quantity, unit_price or sellable.price, source, pool)
+
+
+async def buy_now(
+    databases: Databases,
+    gateway: PaymentGateway,
+    *,
+    cell: str,
+    attempt: Attempt,
+    purchases: Sequence[Purchase],
+    card_number: str,
+    on_open: OpenHook | None = None,
+) -> CheckoutResult:
+    """Pay for these lines at once, leaving the cart alone (a video's or live room's drawer).
+
+    `on_open` runs in the first transaction: it may claim what the price depends on and
+    raise to refuse; the CheckoutFailed event tells its owner when to give it back."""
+    return await _complete(
+        databases,
+        gateway,
+        cell=cell,
+        attempt=attempt,
+        card_number=card_number,
+        open_checkout=_direct_opener(databases, cell, attempt, purchases, on_open),
+    )
+
+
 async def expire_stale(databases: Databases, cell: str, *, now: datetime | None = None) -> int:
     """Give back the stock of checkouts whose payment never completed; returns how many."""
     expired = 0
@@ -342,11 +501,11 @@ async def expire_stale(databases: Databases, cell: str, *, now: datetime | None 
                 .where(Checkout.id == checkout_id, Checkout.status == "pending_payment")
                 .values(status="expired", failure_reason="Payment was not completed in time."),
             )
-            await inventory_service.release(session, checkout_id=checkout_id)
-            if moved:
-                orders = list(await orders_service.for_checkout(session, checkout_id))
-                await orders_service.mark_payment_failed(
-                    session, orders, note="Payment was not completed in time."
-                )
-                expired += 1
+            if not moved:  # paid or failed meanwhile: only stray reservations remain
+                await inventory_service.release(session, checkout_id=checkout_id)
+                continue
+            checkout = await session.get_one(Checkout, checkout_id)
+            orders = list(await orders_service.for_checkout(session, checkout_id))
+            await _give_up(session, checkout, orders, note="Payment was not completed in time.")
+            expired += 1
     return expired

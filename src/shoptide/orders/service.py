@@ -46,6 +46,15 @@ ACTION_VERBS = {
 
 
 @dataclass(frozen=True)
+class OrderSource:
+    """Where a purchase started, for attribution: a video or a live room, and its host."""
+
+    kind: str  # "video" | "live"
+    id: int
+    host_user_id: int
+
+
+@dataclass(frozen=True)
 class LineDraft:
     product_id: int
     variant_id: int
@@ -89,6 +98,7 @@ async def create(
     tax_rate_bp: int,
     lines: Sequence[LineDraft],
     address: ShippingAddress,
+    source: OrderSource | None = None,
 ) -> Order:
     subtotal = sum(line.unit_price_minor * line.quantity for line in lines)
     order = Order(
@@ -102,6 +112,9 @@ async def create(
         total_minor=subtotal,
         status="pending_payment",
         shipping=address,
+        source_kind=source.kind if source else "",
+        source_id=source.id if source else None,
+        source_host_id=source.host_user_id if source else None,
         lines=[
             OrderLine(**line.__dict__, line_total_minor=line.unit_price_minor * line.quantity)
             for line in lines
@@ -115,7 +128,12 @@ async def create(
     events.record(
         session,
         events.OrderPlaced(
-            **_event_fields(order), total_minor=order.total_minor, currency=order.currency
+            **_event_fields(order),
+            total_minor=order.total_minor,
+            currency=order.currency,
+            source_kind=order.source_kind,
+            source_id=order.source_id,
+            source_host_id=order.source_host_id,
         ),
     )
     return order
