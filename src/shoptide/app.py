@@ -23,6 +23,7 @@ from shoptide.db import Databases
 from shoptide.deps import DEFAULT_MARKET
 from shoptide.errors import DomainError
 from shoptide.events import Dispatcher, HandlerRegistry
+from shoptide.live import commerce as live_commerce
 from shoptide.payments import handlers as payment_handlers
 from shoptide.payments.gateway import PaymentGateway, TestGateway
 from shoptide.settings import Settings
@@ -170,6 +171,7 @@ def _register_handlers(
 ) -> None:
     payment_handlers.register(registry, databases, gateway)
     catalog_handlers.register(registry, databases)
+    live_commerce.register_handlers(registry, databases)
 
 
 def create_app(

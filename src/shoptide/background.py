@@ -1,4 +1,5 @@
-"""Background work of the embedded mode: outbox dispatch and expiry of unpaid checkouts.
+"""Background work of the embedded mode: outbox dispatch, expiry of unpaid checkouts and
+of flash deals.
 
 `shoptide worker` runs the same loop in its own process when the web app runs with
 SHOPTIDE_EMBEDDED_DISPATCHER=false.
@@ -12,14 +13,17 @@ from fastapi import FastAPI
 from shoptide.checkout import service as checkout_service
 from shoptide.db import Databases
 from shoptide.events import Dispatcher
+from shoptide.live import commerce as live_commerce
 
 log = structlog.get_logger(__name__)
 
 
 async def sweep_expired(databases: Databases) -> int:
+    """Unpaid checkouts give their stock back; flash deals past their time put theirs back."""
     expired = 0
     for cell in databases.settings.cells:
         expired += await checkout_service.expire_stale(databases, cell)
+        expired += await live_commerce.end_due_deals(databases, cell)
     return expired
 
 
@@ -35,7 +39,7 @@ async def _sweep_forever(databases: Databases, interval: float) -> None:
     while True:
         try:
             if expired := await sweep_expired(databases):
-                log.info("expired unpaid checkouts", count=expired)
+                log.info("expired unpaid checkouts and flash deals", count=expired)
         except Exception:
             log.exception("expiry sweep failed")
         await asyncio.sleep(interval)
