@@ -186,6 +186,22 @@ async def sellables(
     return result
 
 
+async def sellables_of_products(
+    session: AsyncSession, product_ids: Sequence[int], *, market: str
+) -> list[Sellable]:
+    """Every sellable variant of the products in the market, in the products' order."""
+    variant_ids = list(
+        await session.scalars(
+            select(Variant.id)
+            .where(Variant.product_id.in_(product_ids))
+            .order_by(Variant.product_id, Variant.position)
+        )
+    )
+    found = await sellables(session, variant_ids, market=market)
+    rank = {product_id: i for i, product_id in enumerate(product_ids)}
+    return sorted((found[v] for v in variant_ids if v in found), key=lambda s: rank[s.product_id])
+
+
 async def products_sold_in(
     session: AsyncSession, product_ids: Sequence[int], *, market: str
 ) -> set[int]:

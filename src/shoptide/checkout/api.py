@@ -27,6 +27,7 @@ from shoptide.deps import (
     SettingsDep,
 )
 from shoptide.errors import InvalidInput
+from shoptide.markets.models import Market
 from shoptide.orders.models import ShippingAddress
 from shoptide.orders.schemas import order_read
 
@@ -137,6 +138,30 @@ async def save_new_address(
             )
 
 
+def checkout_response(
+    result: service.CheckoutResult, market: Market, response: Response
+) -> CheckoutRead | JSONResponse:
+    """201 with the orders; 200 for a replayed key; 402 with the reason when declined."""
+    read = CheckoutRead(
+        id=result.checkout.id,
+        status=result.checkout.status,
+        failure_reason=result.checkout.failure_reason,
+        total=money_read(result.checkout.total_minor, result.checkout.currency, market.locale),
+        orders=[order_read(o, market.locale) for o in result.orders],
+    )
+    if result.checkout.status in ("failed", "expired"):
+        return JSONResponse(
+            {
+                "error": {"code": "payment_declined", "message": result.checkout.failure_reason},
+                "checkout": read.model_dump(mode="json"),
+            },
+            status_code=402,
+        )
+    if result.replayed:
+        response.status_code = status.HTTP_200_OK
+    return read
+
+
 @router.post(
     "/checkout",
     response_model=CheckoutRead,
@@ -173,21 +198,4 @@ async def checkout(
     )
     if result.paid and not result.replayed:
         await save_new_address(databases, cell, user.user_id, market.code, body)
-    read = CheckoutRead(
-        id=result.checkout.id,
-        status=result.checkout.status,
-        failure_reason=result.checkout.failure_reason,
-        total=money_read(result.checkout.total_minor, result.checkout.currency, market.locale),
-        orders=[order_read(o, market.locale) for o in result.orders],
-    )
-    if result.checkout.status in ("failed", "expired"):
-        return JSONResponse(
-            {
-                "error": {"code": "payment_declined", "message": result.checkout.failure_reason},
-                "checkout": read.model_dump(mode="json"),
-            },
-            status_code=402,
-        )
-    if result.replayed:
-        response.status_code = status.HTTP_200_OK
-    return read
+    return checkout_response(result, market, response)

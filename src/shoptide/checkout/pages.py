@@ -106,7 +106,7 @@ async def checkout_form(
     return await _checkout_form(page, user.user_id, cell, global_)
 
 
-def _address_from_form(form: dict[str, str], market: str) -> ShippingAddress:
+def address_from_form(form: dict[str, str], market: str) -> ShippingAddress:
     try:
         address = AddressIn.model_validate(form)
     except ValidationError as exc:
@@ -131,7 +131,7 @@ async def place_order(
 ) -> HTMLResponse | RedirectResponse:
     form = {k: str(v) for k, v in (await request.form()).items()}
     try:
-        address = _address_from_form(form, page.market.code)
+        address = address_from_form(form, page.market.code)
         result = await service.place(
             databases,
             gateway,

@@ -7,14 +7,17 @@ personal price its shopper may use once, within OFFER_VALID_FOR, claimed in the 
 transaction as the checkout that uses it and given back if that checkout fails.
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import InvalidOperation
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoptide.accounts.service import Principal
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.service import Sellable
 from shoptide.checkout import service as checkout_service
@@ -26,6 +29,7 @@ from shoptide.events import CheckoutFailed, Delivery, HandlerRegistry, LiveRoomE
 from shoptide.inventory import service as inventory_service
 from shoptide.live import rooms
 from shoptide.live.models import FlashDeal, LiveRoom, Offer, RoomPin, RoomProduct
+from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
 from shoptide.money import Money
 from shoptide.orders.service import OrderSource
@@ -77,6 +81,30 @@ async def _room_sellable(
     if in_room is None or sellable is None:
         raise NotFound(f"SKU {sku!r} is not sold in this live room.")
     return sellable
+
+
+@dataclass
+class RoomScope:
+    """A room read in a unit of work, with the sessions to act in it."""
+
+    room: LiveRoom
+    market: Market
+    cell: AsyncSession
+    global_: AsyncSession
+
+
+@asynccontextmanager
+async def in_room(
+    databases: Databases, public_name: str, *, write: bool = False
+) -> AsyncIterator[RoomScope]:
+    """Global session first, then the room's cell (deps.py's order); commits on exit."""
+    cell_name = databases.settings.cell_of_market(rooms.market_of(public_name))
+    async with databases.session(GLOBAL_CELL, write=False) as global_:
+        await global_.connection()
+        async with databases.session(cell_name, write=write) as cell:
+            room = await rooms.get(cell, public_name)
+            market = await markets_service.get(global_, room.market_code)
+            yield RoomScope(room, market, cell, global_)
 
 
 # --- flash deals --------------------------------------------------------------------------
@@ -344,6 +372,19 @@ async def offers_waiting(cell: AsyncSession, room: LiveRoom) -> list[Offer]:
     )
 
 
+async def latest_offer(cell: AsyncSession, room: LiveRoom, *, shopper_id: int) -> Offer | None:
+    return await cell.scalar(
+        select(Offer)
+        .where(Offer.room_id == room.id, Offer.shopper_id == shopper_id)
+        .order_by(Offer.id.desc())
+        .limit(1)
+    )
+
+
+def offer_usable(offer: Offer) -> bool:
+    return offer.status == "accepted" and bool(offer.valid_until and offer.valid_until > utcnow())
+
+
 def _claim_offer(offer_id: int, shopper_id: int) -> OpenHook:
     async def claim(session: AsyncSession, checkout: Checkout) -> None:
         if not await _rows_updated(
@@ -494,3 +535,40 @@ async def buy(
         on_open=item.hook,
     )
     return result, item
+
+
+class Publisher(Protocol):
+    """Where room messages go (the live hub)."""
+
+    async def publish(self, room: str, message: dict[str, Any]) -> None: ...
+
+
+def _first_name(user: Principal) -> str:
+    return (user.display_name.split() or ["Someone"])[0]
+
+
+async def announce_purchase(
+    hub: Publisher,
+    databases: Databases,
+    public_name: str,
+    shopper: Principal,
+    item: DrawerItem,
+    order: RoomOrder,
+) -> None:
+    """The purchase ticker, and the deal's units left."""
+    sellable = item.purchase.sellable
+    await hub.publish(
+        public_name,
+        {
+            "type": "purchase",
+            "buyer": _first_name(shopper),
+            "title": sellable.title,
+            "quantity": item.purchase.quantity,
+        },
+    )
+    if order.deal_id is not None:
+        async with in_room(databases, public_name) as scope:
+            left = await deal_remaining(scope.cell, scope.room, order.deal_id)
+        await hub.publish(
+            public_name, {"type": "deal_stock", "id": order.deal_id, "remaining": left}
+        )
