@@ -78,6 +78,7 @@ async def add_to_cart(
         sku=body.sku,
         quantity=body.quantity,
         add=True,
+        from_video=body.video_id,
     )
     return _cart_read(cart, market.locale)
 

@@ -45,6 +45,7 @@ async def add(
     global_: GlobalRead,
     sku: Annotated[str, Form(max_length=64)],
     quantity: Annotated[int, Form()] = 1,
+    video_id: Annotated[int | None, Form()] = None,
 ) -> RedirectResponse:
     await service.set_quantity(
         cell,
@@ -54,6 +55,7 @@ async def add(
         sku=sku,
         quantity=quantity,
         add=True,
+        from_video=video_id,
     )
     page.flash(page.gettext("Added to your cart."))
     return RedirectResponse("/cart", status_code=303)

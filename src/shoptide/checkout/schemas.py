@@ -16,6 +16,9 @@ class AddressIn(BaseModel):
 class CartItemIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
     quantity: int = Field(ge=1, le=99, description="Units to add (1 to 99)")
+    video_id: int | None = Field(
+        default=None, description="The video the shopper found it in: the order's source"
+    )
 
 
 class CartQuantityIn(BaseModel):

@@ -18,6 +18,7 @@ from shoptide import events
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.service import Sellable
 from shoptide.checkout.models import MAX_LINE_QUANTITY, CartLine, Checkout
+from shoptide.content import service as content_service
 from shoptide.db import Databases, utcnow
 from shoptide.errors import InvalidInput, NotFound, OutOfStock
 from shoptide.inventory import service as inventory_service
@@ -95,6 +96,13 @@ def _source_of(line: CartLine) -> OrderSource | None:
     return OrderSource(line.source_kind, line.source_id, line.source_host_id)
 
 
+async def _credit_video(cell: AsyncSession, line: CartLine, video_id: int, product_id: int) -> None:
+    """Claimed sources are checked: only a ready video that tags the product counts."""
+    found = await content_service.video_source(cell, video_id=video_id, product_id=product_id)
+    if found is not None:
+        line.source_kind, (line.source_id, line.source_host_id) = "video", found
+
+
 def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
     low = 0 if allow_zero else 1
     if not low <= quantity <= MAX_LINE_QUANTITY:
@@ -120,11 +128,12 @@ async def set_quantity(
     sku: str,
     quantity: int,
     add: bool = False,
-    source: OrderSource | None = None,
+    from_video: int | None = None,
 ) -> Cart:
     """Set (or with add=True, increase) a line's quantity; 0 removes the line.
 
-    A source (the video the shopper added it from) is kept on the line until checkout."""
+    The video the shopper added it from, if that video tags the product, is kept on the line
+    and becomes the order's source."""
     _check_quantity(quantity, allow_zero=not add)
     sellable = await _sellable_by_sku(global_, sku, market)
     line = await cell.scalar(
@@ -144,9 +153,8 @@ async def set_quantity(
         cell.add(line)
     if line is not None and new_quantity:
         line.quantity = new_quantity
-        if source is not None:
-            line.source_kind, line.source_id = source.kind, source.id
-            line.source_host_id = source.host_user_id
+        if from_video is not None:
+            await _credit_video(cell, line, from_video, sellable.product_id)
     elif line is not None:
         await cell.delete(line)
     await cell.flush()
