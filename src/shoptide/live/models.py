@@ -41,7 +41,7 @@ class LiveRoom(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     products: Mapped[list["RoomProduct"]] = relationship(
-        order_by="RoomProduct.position", cascade="all, delete-orphan"
+        order_by="RoomProduct.position", cascade="all, delete-orphan", lazy="selectin"
     )
 
 
