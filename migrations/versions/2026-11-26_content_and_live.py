@@ -304,7 +304,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('stock', schema=None) as batch_op:
         batch_op.add_column(sa.Column('pool', sa.String(length=40), server_default='', nullable=False))
-        batch_op.add_column(sa.Column('is_open', sa.Boolean(), server_default=sa.true(), nullable=False))
+        batch_op.add_column(sa.Column('is_open', sa.Boolean(), server_default=sa.text('true'), nullable=False))
         batch_op.drop_constraint(batch_op.f('uq_stock_variant_id_market_code'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_stock_variant_id_market_code_pool'), ['variant_id', 'market_code', 'pool'])
 

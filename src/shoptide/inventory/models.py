@@ -12,7 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
-    true,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,7 +33,7 @@ class Stock(Base):
     market_code: Mapped[str] = mapped_column(String(2))
     available: Mapped[int] = mapped_column(Integer, default=0)
     pool: Mapped[str] = mapped_column(String(40), default=SHELF, server_default=SHELF)
-    is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class Reservation(Base):
