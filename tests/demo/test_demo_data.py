@@ -17,9 +17,10 @@ from shoptide.accounts.models import User
 from shoptide.accounts.service import Passwords
 from shoptide.catalog.models import Listing, Product, ProductImage
 from shoptide.db import Databases, upgrade_all, utcnow
-from shoptide.demo.data import DEMO_PASSWORD, DemoSummary, load_demo
+from shoptide.demo.data import DEMO_PASSWORD, DEMO_SHOP, DemoSummary, load_demo
 from shoptide.errors import Conflict
 from shoptide.inventory.models import Stock
+from shoptide.live.models import LiveRoom
 from shoptide.markets.models import Market
 from shoptide.orders.models import Order, OrderLine, OrderStatusChange
 from shoptide.settings import GLOBAL_CELL, Settings
@@ -261,3 +262,19 @@ async def test_same_seed_gives_the_same_catalog(demo: Demo, tmp_path: Path) -> N
         assert again.summary.orders == demo.summary.orders
     finally:
         await again.databases.dispose()
+
+
+async def test_every_market_has_live_rooms_coming_and_the_demo_shop_hosts_one(
+    demo: Demo,
+) -> None:
+    async with demo.databases.session(_market_cell(demo), write=False) as session:
+        coming = (await session.scalars(select(LiveRoom).order_by(LiveRoom.scheduled_at))).all()
+    async with demo.databases.session(GLOBAL_CELL, write=False) as session:
+        demo_shop = await session.scalar(select(Shop.id).where(Shop.name == DEMO_SHOP))
+
+    by_market = Counter(room.market_code for room in coming)
+    assert set(by_market) == {"US", "GB", "DE", "FR", "ID", "TH", "VN", "MY"}
+    assert demo.summary.live_rooms == sum(by_market.values())
+    assert all(room.scheduled_at > demo.now and room.products for room in coming)
+    us_first = next(room for room in coming if room.market_code == "US")
+    assert us_first.shop_id == demo_shop

@@ -27,7 +27,7 @@ from shoptide.accounts.service import Passwords
 from shoptide.catalog.models import Category, Listing, Product, ProductImage, Variant
 from shoptide.checkout.models import Checkout
 from shoptide.db import Base, Databases, utcnow
-from shoptide.demo import images
+from shoptide.demo import images, live
 from shoptide.errors import Conflict
 from shoptide.inventory.models import Stock
 from shoptide.markets import service as markets_service
@@ -311,6 +311,7 @@ class DemoSummary:
     images: int = 0
     shoppers: int = 0
     orders: int = 0
+    live_rooms: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -1073,5 +1074,8 @@ async def load_demo(
                 summary.shoppers += shoppers
                 summary.orders += orders
             await _insert(session, rows)
+    summary.live_rooms = await live.schedule_rooms(
+        databases, settings, demo_shop=DEMO_SHOP, seed=seed, now=now
+    )
     summary.logins = _logins(markets, settings)
     return summary
