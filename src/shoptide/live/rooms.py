@@ -175,8 +175,8 @@ async def begin_publishing(session: AsyncSession, *, public_name: str, key: str)
         raise NotAllowed("This stream key is unknown or was revoked.")
     if room.status not in OPEN_STATUSES:
         raise NotAllowed("This live room has ended.")
-    if room.publishing:
-        raise NotAllowed("Another encoder is already streaming to this room.")
+    # no refusal when `publishing` is already set: nginx itself refuses a second encoder on a
+    # stream name, and a media server that died without saying so must not lock the room
     room.publishing = True
     if room.status == "scheduled":
         if room.rehearsal:
