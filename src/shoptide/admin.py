@@ -1,16 +1,24 @@
-"""Operations console (sqladmin) for operators at /admin: markets, shops, categories and
-business accounts of the global cell, and each cell's shoppers and orders, read from that
-cell's own database."""
+"""Operations console (sqladmin) for operators at /admin: markets, shops, categories,
+business accounts and blocked words of the global cell, and each cell's shoppers, orders
+and video comments, read from that cell's own database."""
+
+from typing import Any
 
 from fastapi import FastAPI, Request
-from sqladmin import Admin, ModelView
+from fastapi.responses import RedirectResponse
+from sqladmin import Admin, ModelView, action
 from sqladmin.authentication import AuthenticationBackend
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from wtforms import Form, SelectField  # type: ignore[import-untyped]
+from wtforms.validators import InputRequired, Length  # type: ignore[import-untyped]
 
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import User
 from shoptide.catalog.models import Category, Product
+from shoptide.content import service as content_service
+from shoptide.content.models import BlockedWord, VideoComment
 from shoptide.errors import NotSignedIn
+from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
 from shoptide.orders.models import Order
 from shoptide.settings import GLOBAL_CELL
@@ -130,6 +138,67 @@ class OrderAdmin(ModelView, model=Order):
     icon = "fa-solid fa-receipt"
 
 
+class BlockedWordAdmin(ModelView, model=BlockedWord):
+    column_list = [BlockedWord.market_code, BlockedWord.word, BlockedWord.created_at]
+    column_searchable_list = [BlockedWord.word]
+    column_sortable_list = [BlockedWord.market_code, BlockedWord.word]
+    form_columns = [BlockedWord.word]  # the market is a foreign key: a select of its own below
+    form_args = {
+        "word": {
+            "validators": [InputRequired(), Length(max=60)],
+            "description": "Comments using it are refused in that market: as a whole word, "
+            "in any case (anywhere in the text for Thai and other scripts written without spaces).",
+        }
+    }
+    can_edit = False
+    name = "Blocked word"
+    icon = "fa-solid fa-ban"
+
+    async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
+        form = await super().scaffold_form(rules)
+        async with self.session_maker() as session:
+            markets = await markets_service.list(session, active_only=False)
+        form.market_code = SelectField("Market", choices=[(m.code, str(m)) for m in markets])
+        return form
+
+    async def on_model_change(
+        self, data: dict[str, Any], model: Any, is_created: bool, request: Request
+    ) -> None:
+        data["word"] = content_service.normal_word(str(data.get("word") or ""))
+
+
+class VideoCommentAdmin(ModelView, model=VideoComment):
+    column_list = [
+        VideoComment.id,
+        VideoComment.video_id,
+        VideoComment.author_name,
+        VideoComment.body,
+        VideoComment.status,
+        VideoComment.created_at,
+    ]
+    column_searchable_list = [VideoComment.body, VideoComment.author_name]
+    column_default_sort = [(VideoComment.id, True)]
+    can_create = can_edit = can_delete = False
+    name = "Video comment"
+    icon = "fa-solid fa-comments"
+
+    @action(
+        name="remove",
+        label="Remove",
+        confirmation_message="Hide the selected comments from shoppers?",
+    )
+    async def remove(self, request: Request) -> RedirectResponse:
+        """Through the content service, so the video's comment count follows."""
+        ids = [int(pk) for pk in request.query_params.get("pks", "").split(",") if pk.isdigit()]
+        async with self.session_maker() as session:
+            for comment_id in ids:
+                await content_service.remove_comment(session, comment_id)
+            await session.commit()
+        return RedirectResponse(
+            str(request.url_for("admin:list", identity=self.identity)), status_code=303
+        )
+
+
 def _cell_view(base: type[ModelView], cell: str) -> type[ModelView]:
     """A copy of `base` that reads the given cell's database, with its own URL."""
     label = f"{base.name_plural} · cell {cell}"
@@ -150,11 +219,19 @@ def mount_admin(app: FastAPI) -> None:
         title="Shoptide operations",
         authentication_backend=OperatorLogin(app),
     )
-    for view in (MarketAdmin, ShopAdmin, ShopMemberAdmin, CategoryAdmin, ProductAdmin, UserAdmin):
+    for view in (
+        MarketAdmin,
+        ShopAdmin,
+        ShopMemberAdmin,
+        CategoryAdmin,
+        ProductAdmin,
+        UserAdmin,
+        BlockedWordAdmin,
+    ):
         console.add_view(view)
     for cell in databases.settings.cells:
         maker = async_sessionmaker(databases.engine(cell), expire_on_commit=False)
-        for base in (UserAdmin, OrderAdmin):
+        for base in (UserAdmin, OrderAdmin, VideoCommentAdmin):
             cell_view = _cell_view(base, cell)
             console.add_view(cell_view)
             cell_view.session_maker = maker  # add_view bound it to the global cell; point it here

@@ -2,7 +2,8 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -19,11 +20,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shoptide import logs
 from shoptide.accounts.service import Passwords
 from shoptide.catalog import handlers as catalog_handlers
+from shoptide.content import handlers as content_handlers
+from shoptide.content import media as content_media
+from shoptide.content.api import UPLOAD_PATHS as VIDEO_UPLOAD_PATHS
 from shoptide.db import Databases
 from shoptide.deps import DEFAULT_MARKET
 from shoptide.errors import DomainError
 from shoptide.events import Dispatcher, HandlerRegistry
 from shoptide.live import commerce as live_commerce
+from shoptide.live import handlers as live_handlers
+from shoptide.live import service as live_service
+from shoptide.live.realtime import Hub, make_broker
 from shoptide.payments import handlers as payment_handlers
 from shoptide.payments.gateway import PaymentGateway, TestGateway
 from shoptide.settings import Settings
@@ -39,18 +46,22 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Refuses request bodies over the limit with 413, whether or not they declare a length."""
+    """Refuses request bodies over the limit with 413, whether or not they declare a length.
+    The paths in `larger` (exact matches: video uploads) have limits of their own."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None
+    ) -> None:
+        self.app, self.max_bytes, self.larger = app, max_bytes, dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         seen, too_large, started = 0, False, False
 
@@ -58,7 +69,7 @@ class BodySizeLimit:
             nonlocal seen, too_large
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
+            if seen > limit:
                 too_large = True
                 raise BodyTooLarge
             return message
@@ -74,11 +85,11 @@ class BodySizeLimit:
         with contextlib.suppress(BodyTooLarge):
             await self.app(scope, counting_receive, guarded_send)
         if too_large and not started:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = JSONResponse(
-            _error_body("payload_too_large", f"The request body is over {self.max_bytes:,} bytes."),
+            _error_body("payload_too_large", f"The request body is over {limit:,} bytes."),
             status_code=413,
         )
         await response(scope, receive, send)
@@ -171,7 +182,9 @@ def _register_handlers(
 ) -> None:
     payment_handlers.register(registry, databases, gateway)
     catalog_handlers.register(registry, databases)
+    content_handlers.register(registry, databases)
     live_commerce.register_handlers(registry, databases)
+    live_handlers.register(registry, databases)
 
 
 def create_app(
@@ -182,6 +195,10 @@ def create_app(
     databases = Databases(settings)
     registry = HandlerRegistry()
     gateway = gateway or TestGateway()
+    hub = Hub(
+        make_broker(settings.live_redis_url, settings.live_redis_prefix),
+        record_peak=functools.partial(live_service.record_peak, databases),
+    )
     _register_handlers(registry, databases, gateway)
     dispatcher = Dispatcher(databases, registry)
 
@@ -192,9 +209,11 @@ def create_app(
         tasks = []
         if settings.embedded_dispatcher:
             tasks.append(asyncio.create_task(background.run_embedded(app)))
+        await hub.start()
         yield
         for task in tasks:
             task.cancel()
+        await hub.stop()  # closes the live sockets and writes their rooms' peaks
         await databases.dispose()
 
     app = FastAPI(
@@ -209,6 +228,7 @@ def create_app(
     app.state.gateway = gateway
     app.state.registry = registry
     app.state.dispatcher = dispatcher
+    app.state.live_hub = hub
     app.state.passwords = Passwords(settings)
     app.state.market_cache = TTLCache(maxsize=64, ttl=MARKET_CACHE_SECONDS)
 
@@ -222,10 +242,15 @@ def create_app(
         max_age=14 * 24 * 3600,
     )
     app.add_middleware(logs.RequestIdMiddleware)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        larger=dict.fromkeys(VIDEO_UPLOAD_PATHS, settings.max_video_bytes),
+    )
 
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
+    content_media.register_types()  # HLS playlists and segments under /media
     app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
     _include_routers(app)
     _mount_admin(app)
@@ -234,9 +259,14 @@ def create_app(
 
 def _include_routers(app: FastAPI) -> None:
     from shoptide import api, pages
+    from shoptide.live import media_api
+    from shoptide.live import ws as live_ws
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(media_api.hooks_router)
+    app.include_router(media_api.router)
+    app.include_router(live_ws.router)
 
 
 def _mount_admin(app: FastAPI) -> None:

@@ -11,6 +11,7 @@ import structlog
 from fastapi import FastAPI
 
 from shoptide.checkout import service as checkout_service
+from shoptide.content import jobs as video_jobs
 from shoptide.db import Databases
 from shoptide.events import Dispatcher
 from shoptide.live import commerce as live_commerce
@@ -42,6 +43,11 @@ async def _sweep_forever(databases: Databases, interval: float) -> None:
                 log.info("expired unpaid checkouts and flash deals", count=expired)
         except Exception:
             log.exception("expiry sweep failed")
+        try:  # at start too: a transcode that died with its process gets its event again
+            if stalled := await video_jobs.requeue_stalled(databases):
+                log.info("requeued stalled video transcodes", count=stalled)
+        except Exception:
+            log.exception("video transcode sweep failed")
         await asyncio.sleep(interval)
 
 

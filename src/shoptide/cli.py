@@ -2,6 +2,7 @@
 
 import asyncio
 import shutil
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,8 @@ from shoptide.settings import GLOBAL_CELL, Settings
 app = typer.Typer(help="Shoptide: open content commerce.", no_args_is_help=True)
 db_app = typer.Typer(help="Databases of every cell.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+media_app = typer.Typer(help="Live video: nginx with the RTMP module.", no_args_is_help=True)
+app.add_typer(media_app, name="media")
 
 Host = Annotated[str, typer.Option(help="Interface to listen on")]
 Port = Annotated[int, typer.Option(help="Port to listen on")]
@@ -80,7 +83,7 @@ async def _load_demo(settings: Settings, seed: int) -> None:
     typer.echo(
         f"demo data: {summary.markets} markets, {summary.shops} shops ({summary.brands} brands), "
         f"{summary.products} products, {summary.variants} variants, {summary.shoppers} shoppers, "
-        f"{summary.orders} orders"
+        f"{summary.orders} orders, {summary.live_rooms} live rooms scheduled"
     )
     typer.echo("demo logins (sign in at /signin; shoppers pick their market first):")
     for login in summary.logins:
@@ -149,3 +152,47 @@ def worker() -> None:
             web.state.settings.dispatcher_interval_seconds,
         )
     )
+
+
+AppUrl = Annotated[str, typer.Option(help="Where nginx reaches Shoptide (hooks and proxy)")]
+WorkerUser = Annotated[
+    str | None, typer.Option(help="User of nginx's workers when started as root (else nobody)")
+]
+
+
+@media_app.command("nginx-config")
+def media_nginx_config(
+    install: Annotated[
+        Path | None, typer.Option(help="Write DIR/nginx.conf and its folders instead of printing")
+    ] = None,
+    app_url: AppUrl = "http://127.0.0.1:8000",
+    user: WorkerUser = None,
+) -> None:
+    """Print (or install) the nginx.conf that ingests live streams for Shoptide."""
+    from shoptide.live import media
+
+    settings = Settings()
+    prefix = (install or settings.media_server_root).resolve()
+    config = media.nginx_config(settings, prefix=prefix, app_url=app_url, user=user)
+    if install is None:
+        typer.echo(config, nl=False)
+        return
+    target = media.install_nginx_config(config, prefix, worker_user=user)
+    typer.echo(f"wrote {target}\nrun: {' '.join(media.nginx_command(prefix))}")
+    if prefix != settings.media_server_root.resolve():
+        typer.echo(f"and give the app SHOPTIDE_MEDIA_SERVER_DIR={prefix}: replays come from there")
+
+
+@media_app.command("run-nginx")
+def media_run_nginx(app_url: AppUrl = "http://127.0.0.1:8000", user: WorkerUser = None) -> None:
+    """Install the configuration in the media server folder and run nginx in the foreground."""
+    import os
+
+    from shoptide.live import media
+
+    settings = Settings()
+    prefix = settings.media_server_root.resolve()
+    config = media.nginx_config(settings, prefix=prefix, app_url=app_url, user=user)
+    media.install_nginx_config(config, prefix, worker_user=user)
+    command = media.nginx_command(prefix)
+    os.execvp(command[0], command)

@@ -94,6 +94,14 @@ class OrderShipped(DomainEvent):
 
 
 @dataclasses.dataclass(frozen=True)
+class VideoUploaded(DomainEvent):
+    """A short video was uploaded: transcode it (also re-recorded for a stalled transcode)."""
+
+    video_id: int
+    market: str
+
+
+@dataclasses.dataclass(frozen=True)
 class LiveRoomStarted(DomainEvent):
     """The room opened to viewers (a rehearsal does not count)."""
 

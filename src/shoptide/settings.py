@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     secret_key: str = "insecure-dev-secret-change-me"
     cookie_secure: bool = False
     max_body_bytes: int = 6_000_000  # product photos up to 5 MB
+    max_video_bytes: int = 200_000_000  # short-video uploads (their routes only)
     reservation_ttl_seconds: int = 900
     embedded_dispatcher: bool = True
     dispatcher_interval_seconds: float = 2.0
@@ -31,6 +32,26 @@ class Settings(BaseSettings):
     password_time_cost: int = 3
     password_memory_cost_kib: int = 65536
     log_json: bool = False
+
+    # Live video: nginx with the RTMP module ingests streams (`shoptide media nginx-config`)
+    rtmp_port: int = 1935
+    media_http_port: int = 8088
+    # where browsers fetch HLS from; empty: no media server, pages say video is unavailable
+    live_hls_url: str = "http://127.0.0.1:8088/hls"
+    rtmp_public_url: str = "rtmp://127.0.0.1:1935/live"  # the "server" hosts put in OBS
+    # nginx-rtmp's control endpoint, to drop the encoder when a host ends a room; empty: don't
+    media_control_url: str = "http://127.0.0.1:8088/control"
+    # the token nginx puts in its callback URLs; empty: derived from secret_key
+    media_hook_secret: str = ""
+    # nginx's prefix folder (hls/, records/, logs/); the app remuxes recordings found there
+    media_server_dir: Path | None = None
+
+    # Live rooms' real-time messages: Redis pub/sub carries them between app processes;
+    # unset, they stay in this process (the embedded, one-process deployment)
+    live_redis_url: str | None = None
+    # prefix of the Redis channels and keys, so deployments (or test runs) sharing a server
+    # never hear each other
+    live_redis_prefix: str = "shoptide:live:"
 
     def cell_of_market(self, market_code: str) -> str:
         return self.market_cells.get(market_code.upper(), self.default_cell)
@@ -48,3 +69,7 @@ class Settings(BaseSettings):
     @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+    @property
+    def media_server_root(self) -> Path:
+        return self.media_server_dir or self.data_dir / "media-server"

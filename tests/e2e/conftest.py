@@ -11,9 +11,11 @@ shoptide_e2e_global, shoptide_e2e_main and shoptide_e2e_sea (created from `test`
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -95,6 +97,7 @@ def shop_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "SHOPTIDE_PASSWORD_MEMORY_COST_KIB": "64",
         "SHOPTIDE_SECRET_KEY": "e2e-secret",
         "SHOPTIDE_LOG_JSON": "false",
+        **_media_env(),
     }
 
 
@@ -191,3 +194,77 @@ def page(
     finally:
         visitor.screenshot(path=tmp_path / f"{request.node.name}.png", full_page=True)
         context.close()
+
+
+# --- live video: nginx with the RTMP module, in front of the server ------------------------
+
+
+def _media_env() -> dict[str, str]:
+    """Ports and folder of this run's nginx-rtmp, so the server's URLs point at it. Started
+    as root, nginx's workers run as nobody: its folder can't be in pytest's private tmp."""
+    rtmp, http = _free_port(), _free_port()
+    return {
+        "SHOPTIDE_MEDIA_SERVER_DIR": str(Path(tempfile.gettempdir()) / f"shoptide-e2e-rtmp-{rtmp}"),
+        "SHOPTIDE_RTMP_PORT": str(rtmp),
+        "SHOPTIDE_MEDIA_HTTP_PORT": str(http),
+        "SHOPTIDE_RTMP_PUBLIC_URL": f"rtmp://127.0.0.1:{rtmp}/live",
+        "SHOPTIDE_LIVE_HLS_URL": f"http://127.0.0.1:{http}/hls",
+        "SHOPTIDE_MEDIA_CONTROL_URL": f"http://127.0.0.1:{http}/control",
+    }
+
+
+@dataclass
+class MediaServer:
+    """nginx-rtmp configured by `shoptide media nginx-config`, hooks pointing at the server."""
+
+    prefix: Path
+    rtmp_url: str  # where encoders publish: rtmp://127.0.0.1:PORT/live
+    http_url: str  # HLS under /hls/, everything else proxied to the server
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"nginx exited with {process.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.1)
+    pytest.fail(f"nginx did not listen on {port} in {timeout_s:.0f} s")
+
+
+@pytest.fixture(scope="package")
+def media_server(server: Server, shop_env: dict[str, str]) -> Iterator[MediaServer]:
+    from shoptide.live import media
+
+    if shutil.which("nginx") is None or not media.RTMP_MODULE.exists():
+        pytest.skip("nginx or its RTMP module is missing: apt-get install nginx libnginx-mod-rtmp")
+    prefix = Path(shop_env["SHOPTIDE_MEDIA_SERVER_DIR"])
+    prefix.mkdir(mode=0o755)
+    shoptide = Path(sys.executable).parent / "shoptide"
+    installed = subprocess.run(
+        [shoptide, "media", "nginx-config", "--install", prefix, "--app-url", server.base_url],
+        env=shop_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if installed.returncode != 0:
+        pytest.fail(f"shoptide media nginx-config failed:\n{installed.stderr[-4000:]}")
+    with (prefix / "logs" / "nginx.out").open("w") as out:
+        process = subprocess.Popen(
+            media.nginx_command(prefix), stdout=out, stderr=subprocess.STDOUT
+        )
+    rtmp, http = int(shop_env["SHOPTIDE_RTMP_PORT"]), int(shop_env["SHOPTIDE_MEDIA_HTTP_PORT"])
+    try:
+        _wait_for_port(rtmp, process)
+        _wait_for_port(http, process)
+        yield MediaServer(prefix, f"rtmp://127.0.0.1:{rtmp}/live", f"http://127.0.0.1:{http}")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(prefix, ignore_errors=True)

@@ -7,8 +7,11 @@ seeds markets, accounts and products with pictures, and prints what it made as J
 
 import asyncio
 import json
+import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -16,8 +19,12 @@ from sqlalchemy.engine import make_url
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.models import Category
 from shoptide.catalog.schemas import PriceIn, ProductCreate, VariantIn
-from shoptide.db import Databases, upgrade_all
+from shoptide.content import jobs as video_jobs
+from shoptide.content import service as content_service
+from shoptide.content.schemas import VideoCreate
+from shoptide.db import Databases, upgrade_all, utcnow
 from shoptide.demo import images
+from shoptide.live import rooms
 from shoptide.markets import service as markets_service
 from shoptide.money import Money
 from shoptide.settings import GLOBAL_CELL, Settings
@@ -48,6 +55,8 @@ class World:
     indonesian_shopper: str = "sari@example.com"
     american_shopper: str = "dana@example.com"
     products: dict[str, SeededProduct] = field(default_factory=dict)
+    video_path: str = ""  # a ready short video in the US market, tagging two products
+    live_room: str = ""  # public name of a US live room on air, selling two products
 
     @classmethod
     def from_json(cls, text: str) -> "World":
@@ -165,9 +174,61 @@ async def build(settings: Settings) -> World:
         await factories.shopper(databases, market="US", email=world.american_shopper)
         for n, spec in enumerate(CATALOG, start=1):
             world.products[spec.key] = await _product(databases, shop.shop_id, spec, n)
+        tagged = [world.products[key].id for key in ("overshirt", "mug")]
+        world.video_path = await _video(databases, shop, tagged)
+        world.live_room = await _live_room(databases, shop, tagged)
         return world
     finally:
         await databases.dispose()
+
+
+def make_clip(path: Path, *, size: str = "360x640", seconds: int = 4) -> Path:
+    """A test-pattern clip with a tone (portrait by default), as a phone would upload it."""
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=30",
+         "-f", "lavfi", "-i", "sine", "-t", str(seconds), "-c:v", "libx264", "-c:a", "aac",
+         "-pix_fmt", "yuv420p", str(path)],
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    return path
+
+
+async def _video(databases: Databases, shop: factories.Merchant, product_ids: list[int]) -> str:
+    """Uploaded and transcoded the way the upload route and its background job do it."""
+    with tempfile.TemporaryDirectory() as folder:
+        clip = await asyncio.to_thread(make_clip, Path(folder) / "clip.mp4")
+        with clip.open("rb") as file:
+            video = await content_service.upload(
+                databases,
+                shop_id=shop.shop_id,
+                host_user_id=shop.id,
+                data=VideoCreate(market="US", caption="Linen season", product_ids=product_ids),
+                file=file,
+                filename=clip.name,
+            )
+    await video_jobs.transcode_video(databases, databases.settings.cell_of_market("US"), video.id)
+    return f"/videos/US/{video.id}"
+
+
+async def _live_room(
+    databases: Databases, shop: factories.Merchant, product_ids: list[int]
+) -> str:
+    """Scheduled, then on air the way the media server's publish hook puts it there."""
+    cell = databases.settings.cell_of_market("US")
+    async with databases.session(GLOBAL_CELL) as global_, databases.session(cell) as session:
+        room, key = await rooms.schedule(
+            session,
+            global_,
+            host_user_id=shop.id,
+            shop_id=shop.shop_id,
+            market="US",
+            title="Linen season, live",
+            scheduled_at=utcnow(),
+            product_ids=product_ids,
+        )
+        await rooms.begin_publishing(session, public_name=room.public_name, key=key)
+    return room.public_name
 
 
 def main() -> None:

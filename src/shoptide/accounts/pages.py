@@ -3,13 +3,21 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from shoptide.accounts import service
-from shoptide.deps import CsrfChecked, DatabasesDep, SettingsDep
+from shoptide.accounts import notifications, service
+from shoptide.deps import (
+    CellRead,
+    CellWrite,
+    CsrfChecked,
+    CurrentShopper,
+    DatabasesDep,
+    SettingsDep,
+)
 from shoptide.errors import DomainError
 from shoptide.settings import GLOBAL_CELL
 from shoptide.web.rendering import PageDep
 
 public_router = APIRouter()
+router = APIRouter()  # signed-in shoppers
 
 
 def _safe_next(target: str) -> str:
@@ -120,3 +128,25 @@ async def signout(request: Request) -> RedirectResponse:
     if market:
         request.session["market"] = market
     return RedirectResponse("/", status_code=303)
+
+
+# --- the shopper's inbox ------------------------------------------------------------------
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+async def inbox(page: PageDep, shopper: CurrentShopper, cell: CellRead) -> HTMLResponse:
+    items = await notifications.inbox(cell, user_id=shopper.user_id)
+    return page.render("accounts/notifications.html", notifications=items)
+
+
+@router.get("/notifications/unread", response_class=HTMLResponse)
+async def unread_badge(page: PageDep, shopper: CurrentShopper, cell: CellRead) -> HTMLResponse:
+    """The header's unread count, loaded by htmx after the page (no query on every page)."""
+    count = await notifications.unread_count(cell, user_id=shopper.user_id)
+    return page.render("accounts/_unread.html", count=count)
+
+
+@router.post("/notifications/read", dependencies=[CsrfChecked])
+async def mark_read(shopper: CurrentShopper, cell: CellWrite) -> RedirectResponse:
+    await notifications.mark_all_read(cell, user_id=shopper.user_id)
+    return RedirectResponse("/notifications", status_code=303)

@@ -192,3 +192,18 @@ async def remember_address(
         if same and known.country_code == country_code:
             return known
     return await add_address(session, user_id=user_id, country_code=country_code, **fields)
+
+
+async def find_by_email(session: AsyncSession, email: str) -> User | None:
+    """The active account with this email in the session's cell, if there is one."""
+    user = await session.scalar(select(User).where(User.email == _normalise_email(email)))
+    return user if user is not None and user.is_active else None
+
+
+async def display_names(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.display_name).where(User.id.in_(list(user_ids)))
+    )
+    return {user_id: name for user_id, name in rows}

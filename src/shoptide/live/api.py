@@ -1,0 +1,31 @@
+"""Live rooms over the JSON API: the market's rooms, one room, its latest comments.
+Public: anyone may watch. What happens in a room as it runs comes over its WebSocket."""
+
+from fastapi import APIRouter
+
+from shoptide.deps import OPTIONAL_BEARER, CellRead, CurrentMarket, DatabasesDep
+from shoptide.live import rooms, service
+from shoptide.live.schemas import CommentRead, RoomRead
+
+public_router = APIRouter(prefix="/live/rooms", tags=["live"])
+
+
+@public_router.get("", response_model=list[RoomRead], openapi_extra=OPTIONAL_BEARER)
+async def list_rooms(market: CurrentMarket, cell: CellRead) -> list[RoomRead]:
+    """Rooms live now in the market (?market=, X-Market or the shopper's own), then the
+    coming ones by start time."""
+    return [RoomRead.of(room) for room in await rooms.on_air(cell, market=market.code)]
+
+
+@public_router.get("/{public_name}", response_model=RoomRead)
+async def get_room(public_name: str, databases: DatabasesDep) -> RoomRead:
+    async with service.in_room(databases, public_name) as scope:
+        return RoomRead.of(scope.room)
+
+
+@public_router.get("/{public_name}/comments", response_model=list[CommentRead])
+async def recent_comments(public_name: str, databases: DatabasesDep) -> list[CommentRead]:
+    """The latest visible comments, oldest first."""
+    async with service.in_room(databases, public_name) as scope:
+        comments = await service.recent_comments(scope.cell, scope.room)
+    return [CommentRead.of(comment) for comment in comments]
