@@ -432,6 +432,10 @@ def print_table(viewers: int, results: dict[str, dict[str, float | str]], args: 
     print(header + (f"{'redis / embedded':>18}" if both else ""))
     for row in rows:
         cells = [results[m][row] for m in modes]
+        if any(isinstance(c, str) and len(c) > 15 for c in cells):
+            for mode, cell in zip(modes, cells, strict=True):
+                print(f"{row:<{width}}{mode}: {fmt(cell)}")
+            continue
         line = f"{row:<{width}}" + "".join(f"{fmt(c):>16}" for c in cells)
         if both and all(isinstance(c, float) for c in cells) and cells[0]:
             line += f"{cells[1] / cells[0]:>17.2f}x"  # type: ignore[operator]

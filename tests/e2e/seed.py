@@ -211,9 +211,7 @@ async def _video(databases: Databases, shop: factories.Merchant, product_ids: li
     return f"/videos/US/{video.id}"
 
 
-async def _live_room(
-    databases: Databases, shop: factories.Merchant, product_ids: list[int]
-) -> str:
+async def _live_room(databases: Databases, shop: factories.Merchant, product_ids: list[int]) -> str:
     """Scheduled, then on air the way the media server's publish hook puts it there."""
     cell = databases.settings.cell_of_market("US")
     async with databases.session(GLOBAL_CELL) as global_, databases.session(cell) as session:

@@ -41,6 +41,7 @@ def test_viewers_chat_and_see_what_the_host_pins(
     title = "Linen season, live"
     open_shop(second_visitor)
     open_the_live_room(second_visitor, title)  # signed out: watches, can't write
+    expect(second_visitor).to_have_url(re.compile(f"/live/{world.live_room}$"))
     expect(second_visitor.get_by_text("Sign in to comment.")).to_be_visible()
 
     open_shop(page)

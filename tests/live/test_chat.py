@@ -1,6 +1,5 @@
 """The live room's socket: watching and commenting, as people in the room see it."""
 
-
 from sqlalchemy import select
 
 from shoptide.content.models import BlockedWord

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
-from tests import factories
 
 from shoptide.db import utcnow
 from shoptide.events import OutboxEvent
@@ -16,6 +15,7 @@ from shoptide.live import commerce, rooms
 from shoptide.live.models import FlashDeal, LiveRoom, Offer, RoomPin
 from shoptide.orders.models import Order
 from shoptide.settings import GLOBAL_CELL
+from tests import factories
 
 SHELF_PRICE = 1999
 

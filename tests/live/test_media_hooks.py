@@ -6,6 +6,7 @@ The hooks are posted the way nginx posts them (a form, the token in the URL's qu
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -86,10 +87,11 @@ class RecordingHub:
 
 
 @pytest.fixture
-def hub(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> RecordingHub:
-    recording = RecordingHub()
-    monkeypatch.setattr(app.state, "live_hub", recording, raising=False)
-    return recording
+def hub(app: FastAPI) -> Iterator[RecordingHub]:
+    # by hand: monkeypatch can't see Starlette State's attributes and would delete the real hub
+    real, app.state.live_hub = app.state.live_hub, RecordingHub()
+    yield app.state.live_hub
+    app.state.live_hub = real
 
 
 # --- publishing ------------------------------------------------------------------------------

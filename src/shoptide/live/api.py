@@ -19,13 +19,13 @@ async def list_rooms(market: CurrentMarket, cell: CellRead) -> list[RoomRead]:
 
 @public_router.get("/{public_name}", response_model=RoomRead)
 async def get_room(public_name: str, databases: DatabasesDep) -> RoomRead:
-    async with service.in_room(databases, public_name) as scope:
+    async with rooms.in_room(databases, public_name) as scope:
         return RoomRead.of(scope.room)
 
 
 @public_router.get("/{public_name}/comments", response_model=list[CommentRead])
 async def recent_comments(public_name: str, databases: DatabasesDep) -> list[CommentRead]:
     """The latest visible comments, oldest first."""
-    async with service.in_room(databases, public_name) as scope:
+    async with rooms.in_room(databases, public_name) as scope:
         comments = await service.recent_comments(scope.cell, scope.room)
     return [CommentRead.of(comment) for comment in comments]

@@ -7,8 +7,6 @@ personal price its shopper may use once, within OFFER_VALID_FOR, claimed in the 
 transaction as the checkout that uses it and given back if that checkout fails.
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import InvalidOperation
@@ -29,7 +27,6 @@ from shoptide.events import CheckoutFailed, Delivery, HandlerRegistry, LiveRoomE
 from shoptide.inventory import service as inventory_service
 from shoptide.live import rooms
 from shoptide.live.models import FlashDeal, LiveRoom, Offer, RoomPin, RoomProduct
-from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
 from shoptide.money import Money
 from shoptide.orders.service import OrderSource
@@ -81,30 +78,6 @@ async def _room_sellable(
     if in_room is None or sellable is None:
         raise NotFound(f"SKU {sku!r} is not sold in this live room.")
     return sellable
-
-
-@dataclass
-class RoomScope:
-    """A room read in a unit of work, with the sessions to act in it."""
-
-    room: LiveRoom
-    market: Market
-    cell: AsyncSession
-    global_: AsyncSession
-
-
-@asynccontextmanager
-async def in_room(
-    databases: Databases, public_name: str, *, write: bool = False
-) -> AsyncIterator[RoomScope]:
-    """Global session first, then the room's cell (deps.py's order); commits on exit."""
-    cell_name = databases.settings.cell_of_market(rooms.market_of(public_name))
-    async with databases.session(GLOBAL_CELL, write=False) as global_:
-        await global_.connection()
-        async with databases.session(cell_name, write=write) as cell:
-            room = await rooms.get(cell, public_name)
-            market = await markets_service.get(global_, room.market_code)
-            yield RoomScope(room, market, cell, global_)
 
 
 # --- flash deals --------------------------------------------------------------------------
@@ -567,7 +540,7 @@ async def announce_purchase(
         },
     )
     if order.deal_id is not None:
-        async with in_room(databases, public_name) as scope:
+        async with rooms.in_room(databases, public_name) as scope:
             left = await deal_remaining(scope.cell, scope.room, order.deal_id)
         await hub.publish(
             public_name, {"type": "deal_stock", "id": order.deal_id, "remaining": left}

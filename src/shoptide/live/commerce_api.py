@@ -119,7 +119,7 @@ async def make_offer(
     databases: DatabasesDep,
 ) -> OfferRead:
     """Offer a price for the pinned product; the host accepts, rejects or counters."""
-    async with commerce.in_room(databases, public_name, write=True) as scope:
+    async with rooms.in_room(databases, public_name, write=True) as scope:
         if scope.room.market_code != market.code:
             raise NotAllowed("This live room sells in another market.")
         offer = await commerce.make_offer(
@@ -149,7 +149,7 @@ async def answer_counter(
     databases: DatabasesDep,
 ) -> OfferRead:
     """Take or decline the host's counter-offer."""
-    async with commerce.in_room(databases, public_name, write=True) as scope:
+    async with rooms.in_room(databases, public_name, write=True) as scope:
         offer = await commerce.get_offer(scope.cell, scope.room, offer_id)
         await commerce.answer_counter(scope.cell, offer, shopper_id=user.user_id, take=body.take)
     await request.app.state.live_hub.publish(public_name, {"type": "offer", "to_hosts": True})
@@ -196,7 +196,7 @@ async def start_deal(
     request: Request, public_name: str, body: DealIn, seat: CurrentSeat, databases: DatabasesDep
 ) -> DealRead:
     """Start a flash deal in your live room: its units leave the shelf until it ends."""
-    async with commerce.in_room(databases, public_name, write=True) as scope:
+    async with rooms.in_room(databases, public_name, write=True) as scope:
         rooms.ensure_host(scope.room, shop_id=seat.shop.id)
         view = await commerce.start_deal(
             scope.cell,
@@ -219,7 +219,7 @@ async def end_deal(
     request: Request, public_name: str, deal_id: int, seat: CurrentSeat, databases: DatabasesDep
 ) -> dict[str, int]:
     """End a flash deal now; unsold units go back to the shelf."""
-    async with commerce.in_room(databases, public_name, write=True) as scope:
+    async with rooms.in_room(databases, public_name, write=True) as scope:
         rooms.ensure_host(scope.room, shop_id=seat.shop.id)
         returned = await commerce.end_deal(
             scope.cell, await commerce.get_deal(scope.cell, scope.room, deal_id)
@@ -243,7 +243,7 @@ async def answer_offer(
     databases: DatabasesDep,
 ) -> OfferRead:
     """Accept, reject or counter a viewer's offer in your live room."""
-    async with commerce.in_room(databases, public_name, write=True) as scope:
+    async with rooms.in_room(databases, public_name, write=True) as scope:
         rooms.ensure_host(scope.room, shop_id=seat.shop.id)
         offer = await commerce.get_offer(scope.cell, scope.room, offer_id)
         await commerce.answer_offer(

@@ -53,7 +53,7 @@ async def _publish(request: Request, public_name: str, message: dict[str, Any]) 
 async def _deal_console(
     page: Page, databases: Databases, public_name: str, *, status_code: int = 200, **extra: Any
 ) -> HTMLResponse:
-    async with commerce.in_room(databases, public_name) as scope:
+    async with rooms.in_room(databases, public_name) as scope:
         product_ids = [p.product_id for p in scope.room.products]
         return page.render(
             "live_commerce/deal_console.html",
@@ -70,7 +70,7 @@ async def _deal_console(
 
 
 async def _hosted(databases: Databases, public_name: str, shop_id: int) -> None:
-    async with commerce.in_room(databases, public_name) as scope:
+    async with rooms.in_room(databases, public_name) as scope:
         rooms.ensure_host(scope.room, shop_id=shop_id)
 
 
@@ -95,7 +95,7 @@ async def start_deal(
     seconds: Annotated[int, Form()],
 ) -> HTMLResponse:
     try:
-        async with commerce.in_room(databases, public_name, write=True) as scope:
+        async with rooms.in_room(databases, public_name, write=True) as scope:
             rooms.ensure_host(scope.room, shop_id=seat.shop.id)
             deal = await commerce.start_deal(
                 scope.cell,
@@ -125,7 +125,7 @@ async def end_deal(
     seat: CurrentSeat,
     databases: DatabasesDep,
 ) -> HTMLResponse:
-    async with commerce.in_room(databases, public_name, write=True) as scope:
+    async with rooms.in_room(databases, public_name, write=True) as scope:
         rooms.ensure_host(scope.room, shop_id=seat.shop.id)
         await commerce.end_deal(
             scope.cell, await commerce.get_deal(scope.cell, scope.room, deal_id)
@@ -149,7 +149,7 @@ class OfferRow:
         return commerce.offer_usable(self.offer)
 
 
-async def _offer_rows(scope: commerce.RoomScope, offers: list[Offer]) -> list[OfferRow]:
+async def _offer_rows(scope: rooms.RoomScope, offers: list[Offer]) -> list[OfferRow]:
     sellables = await catalog_service.sellables(
         scope.global_, [o.variant_id for o in offers], market=scope.room.market_code
     )
@@ -165,7 +165,7 @@ async def _offer_rows(scope: commerce.RoomScope, offers: list[Offer]) -> list[Of
 async def _offer_inbox(
     page: Page, databases: Databases, public_name: str, *, status_code: int = 200, **extra: Any
 ) -> HTMLResponse:
-    async with commerce.in_room(databases, public_name) as scope:
+    async with rooms.in_room(databases, public_name) as scope:
         waiting = await commerce.offers_waiting(scope.cell, scope.room)
         return page.render(
             "live_commerce/offer_inbox.html",
@@ -197,7 +197,7 @@ async def answer_offer(
     counter_price: Annotated[str, Form(max_length=20)] = "",
 ) -> HTMLResponse:
     try:
-        async with commerce.in_room(databases, public_name, write=True) as scope:
+        async with rooms.in_room(databases, public_name, write=True) as scope:
             rooms.ensure_host(scope.room, shop_id=seat.shop.id)
             offer = await commerce.get_offer(scope.cell, scope.room, offer_id)
             await commerce.answer_offer(
@@ -228,7 +228,7 @@ async def _offer_panel(
     status_code: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    async with commerce.in_room(databases, public_name) as scope:
+    async with rooms.in_room(databases, public_name) as scope:
         pinned = await commerce.pinned_product(scope.cell, scope.room)
         shopper = _shopper_of(user)
         latest = (
@@ -277,7 +277,7 @@ async def make_offer(
 ) -> HTMLResponse:
     try:
         shopper = _ensure_shopper(user)
-        async with commerce.in_room(databases, public_name, write=True) as scope:
+        async with rooms.in_room(databases, public_name, write=True) as scope:
             if scope.room.market_code != shopper.market_code:
                 raise NotAllowed("This live room sells in another market.")
             await commerce.make_offer(
@@ -309,7 +309,7 @@ async def answer_counter(
     take: Annotated[bool, Form()],
 ) -> HTMLResponse:
     try:
-        async with commerce.in_room(databases, public_name, write=True) as scope:
+        async with rooms.in_room(databases, public_name, write=True) as scope:
             offer = await commerce.get_offer(scope.cell, scope.room, offer_id)
             await commerce.answer_counter(scope.cell, offer, shopper_id=user.user_id, take=take)
     except DomainError as exc:
@@ -333,7 +333,7 @@ async def _drawer(
     status_code: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    async with commerce.in_room(databases, public_name) as scope:
+    async with rooms.in_room(databases, public_name) as scope:
         item = await commerce.drawer_item(
             scope.cell,
             scope.global_,

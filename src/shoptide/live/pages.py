@@ -37,9 +37,9 @@ from shoptide.deps import (
 from shoptide.errors import DomainError, InvalidInput
 from shoptide.live import commerce, media, rooms, service
 from shoptide.live.models import LiveRoom
-from shoptide.live.service import RoomScope
+from shoptide.live.rooms import RoomScope
 from shoptide.markets.models import Market
-from shoptide.seller.pages import MAX_IMAGE_BYTES, _form_status, _image_extension, _write_file
+from shoptide.seller.pages import MAX_IMAGE_BYTES, form_status, image_extension, write_file
 from shoptide.settings import Settings
 from shoptide.web.rendering import SOURCE_LOCALE, Page, PageDep
 
@@ -108,7 +108,7 @@ async def room_page(
     databases: DatabasesDep,
     settings: SettingsDep,
 ) -> HTMLResponse:
-    async with service.in_room(databases, public_name) as scope:
+    async with rooms.in_room(databases, public_name) as scope:
         room = scope.room
         replay = media.replay_url(settings, room) if room.status == "ended" else None
         chapters = await _chapters(scope) if replay else []
@@ -142,7 +142,7 @@ async def remind_me(
     databases: DatabasesDep,
     next: Annotated[str, Form(max_length=100)] = "",
 ) -> RedirectResponse:
-    async with service.in_room(databases, public_name, write=True) as scope:
+    async with rooms.in_room(databases, public_name, write=True) as scope:
         await service.remind(scope, user)
         title = scope.room.title
     page.flash(page.gettext("We'll let you know when “%(title)s” starts.", title=title))
@@ -224,7 +224,7 @@ async def _cover(upload: Any) -> tuple[bytes, str] | None:
     data = await upload.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise InvalidInput("The cover picture can be at most 5 MB.")
-    return data, await asyncio.to_thread(_image_extension, data)
+    return data, await asyncio.to_thread(image_extension, data)
 
 
 @dataclass(frozen=True)
@@ -282,7 +282,7 @@ async def _schedule(
 async def _save_cover(settings: Settings, cover: tuple[bytes, str]) -> str:
     data, extension = cover
     relative = f"{COVERS}/{uuid.uuid4().hex}.{extension}"
-    await asyncio.to_thread(_write_file, settings.media_dir / relative, data)
+    await asyncio.to_thread(write_file, settings.media_dir / relative, data)
     return relative
 
 
@@ -307,7 +307,7 @@ async def schedule_room(
             seat,
             databases,
             session,
-            status_code=_form_status(exc),
+            status_code=form_status(exc),
             form={**typed, "product_ids": chosen},
             error=exc.message,
         )
@@ -336,7 +336,7 @@ class HostedRoom:
     async def console(
         self, *, new_key: str | None = None, error: str | None = None, status_code: int = 200
     ) -> HTMLResponse:
-        async with service.in_room(self.databases, self.public_name) as scope:
+        async with rooms.in_room(self.databases, self.public_name) as scope:
             room = scope.room
             rooms.ensure_host(room, shop_id=self.seat.shop.id)
             product_ids = await service.room_product_ids(scope.cell, room)
@@ -367,11 +367,11 @@ class HostedRoom:
     async def act(self, act: HostAct) -> HTMLResponse | RedirectResponse:
         """Run `act` in the host's own room in one unit of work; publish once committed."""
         try:
-            async with service.in_room(self.databases, self.public_name, write=True) as scope:
+            async with rooms.in_room(self.databases, self.public_name, write=True) as scope:
                 rooms.ensure_host(scope.room, shop_id=self.seat.shop.id)
                 message, done = await act(scope)
         except DomainError as exc:  # shown on the console, which refuses other shops' rooms
-            return await self.console(error=exc.message, status_code=_form_status(exc))
+            return await self.console(error=exc.message, status_code=form_status(exc))
         if message is not None:
             await self.request.app.state.live_hub.publish(self.public_name, message)
         self.page.flash(done)

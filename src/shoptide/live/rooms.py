@@ -9,7 +9,9 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -17,9 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide import events
 from shoptide.catalog import service as catalog_service
-from shoptide.db import utcnow
+from shoptide.db import Databases, utcnow
 from shoptide.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from shoptide.live.models import LiveRoom, RoomProduct
+from shoptide.markets import service as markets_service
+from shoptide.markets.models import Market
+from shoptide.settings import GLOBAL_CELL
 
 PUBLIC_NAME = re.compile(r"^([a-z]{2})-[0-9a-f]{10}$")
 MAX_ROOM_PRODUCTS = 30
@@ -238,3 +243,36 @@ async def cancel(session: AsyncSession, room: LiveRoom) -> None:
     room.status = "cancelled"
     revoke_key(room)
     await session.flush()
+
+
+# --- the room and its sessions ------------------------------------------------------------
+
+
+@dataclass
+class RoomScope:
+    """A room read in a unit of work, with the sessions to act in it."""
+
+    room: LiveRoom
+    market: Market
+    cell_name: str
+    cell: AsyncSession
+    global_: AsyncSession
+
+
+def cell_of_room(databases: Databases, public_name: str) -> str:
+    return databases.settings.cell_of_market(market_of(public_name))
+
+
+@asynccontextmanager
+async def in_room(
+    databases: Databases, public_name: str, *, write: bool = False
+) -> AsyncIterator[RoomScope]:
+    """A unit of work in the room's cell; the global session is taken first (deps.py's
+    order) and only read. Commits on exit when `write`; NotFound for an unknown room."""
+    cell_name = cell_of_room(databases, public_name)
+    async with databases.session(GLOBAL_CELL, write=False) as global_:
+        await global_.connection()
+        async with databases.session(cell_name, write=write) as cell:
+            room = await get(cell, public_name)
+            market = await markets_service.get(global_, room.market_code)
+            yield RoomScope(room, market, cell_name, cell, global_)

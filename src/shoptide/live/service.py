@@ -6,8 +6,7 @@ never commit: the edge (a page route, the socket, an event handler) opens the un
 with `in_room` and tells the room through the hub only after it committed.
 """
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +32,7 @@ from shoptide.live.models import (
     RoomReminder,
 )
 from shoptide.live.realtime import Limit
-from shoptide.markets import service as markets_service
+from shoptide.live.rooms import RoomScope
 from shoptide.markets.models import Market
 from shoptide.settings import GLOBAL_CELL
 from shoptide.shops import service as shops_service
@@ -50,42 +49,9 @@ class SlowDown(DomainError):
     code = "rate_limited"
 
 
-# --- the room and its sessions ------------------------------------------------------------
-
-
-@dataclass
-class RoomScope:
-    """A room read in a unit of work, with the sessions to act in it."""
-
-    room: LiveRoom
-    market: Market
-    cell_name: str
-    cell: AsyncSession
-    global_: AsyncSession
-
-
-def cell_of_room(databases: Databases, public_name: str) -> str:
-    return databases.settings.cell_of_market(rooms.market_of(public_name))
-
-
-@asynccontextmanager
-async def in_room(
-    databases: Databases, public_name: str, *, write: bool = False
-) -> AsyncIterator[RoomScope]:
-    """A unit of work in the room's cell; the global session is taken first (deps.py's
-    order) and only read. Commits on exit when `write`; NotFound for an unknown room."""
-    cell_name = cell_of_room(databases, public_name)
-    async with databases.session(GLOBAL_CELL, write=False) as global_:
-        await global_.connection()
-        async with databases.session(cell_name, write=write) as cell:
-            room = await rooms.get(cell, public_name)
-            market = await markets_service.get(global_, room.market_code)
-            yield RoomScope(room, market, cell_name, cell, global_)
-
-
 async def record_peak(databases: Databases, public_name: str, viewers: int) -> None:
     """Raise the room's peak to `viewers` if it is higher (the hub calls it now and then)."""
-    async with databases.session(cell_of_room(databases, public_name)) as session:
+    async with databases.session(rooms.cell_of_room(databases, public_name)) as session:
         await session.execute(
             update(LiveRoom)
             .where(LiveRoom.public_name == public_name, LiveRoom.peak_viewers < viewers)

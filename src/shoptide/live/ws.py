@@ -25,7 +25,7 @@ from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Principal, principal_of
 from shoptide.db import Databases
 from shoptide.errors import DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
-from shoptide.live import service
+from shoptide.live import rooms, service
 from shoptide.live.realtime import Hub, Viewer
 
 log = structlog.get_logger(__name__)
@@ -83,7 +83,7 @@ async def live_socket(websocket: WebSocket, public_name: str) -> None:
     # queue (at worst twice, never lost). One short read serves who they are and the snapshot.
     async with hub.watching(public_name, viewer) as viewers:
         try:
-            async with service.in_room(databases, public_name) as scope:
+            async with rooms.in_room(databases, public_name) as scope:
                 you = await service.participant(scope, user)
                 viewer.identify(shopper_id=you.shopper_id, host=you.role in HOST_ROLES)
                 snapshot = await service.snapshot(scope, viewers=viewers, you=you)
@@ -146,21 +146,21 @@ async def _comment(connection: Connection, message: dict[str, Any]) -> None:
     key = f"comment:{connection.room}:{you.cell}:{you.user_id}"
     if limited and not await connection.hub.allow(key, service.COMMENT_LIMITS):
         raise service.SlowDown("You're commenting too fast. Wait a moment and try again.")
-    async with service.in_room(connection.databases, connection.room, write=True) as scope:
+    async with rooms.in_room(connection.databases, connection.room, write=True) as scope:
         comment = await service.add_comment(scope, you, body)
     await connection.hub.publish(connection.room, service.comment_message(comment))
 
 
 async def _delete_comment(connection: Connection, message: dict[str, Any]) -> None:
     comment_id = _number(message, "id")
-    async with service.in_room(connection.databases, connection.room, write=True) as scope:
+    async with rooms.in_room(connection.databases, connection.room, write=True) as scope:
         await service.delete_comment(scope, connection.you, comment_id)
     await connection.hub.publish(connection.room, {"type": "comment_deleted", "id": comment_id})
 
 
 async def _mute(connection: Connection, message: dict[str, Any]) -> None:
     comment_id = _number(message, "comment_id")
-    async with service.in_room(connection.databases, connection.room, write=True) as scope:
+    async with rooms.in_room(connection.databases, connection.room, write=True) as scope:
         comment = await service.mute_author(scope, connection.you, comment_id)
     await connection.hub.publish(
         connection.room,

@@ -68,7 +68,7 @@ async def _text_fields(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
-def _form_status(exc: DomainError) -> int:
+def form_status(exc: DomainError) -> int:
     """A form naming something that doesn't exist (a category, a SKU) is a mistake in the form."""
     return 422 if isinstance(exc, NotFound) else exc.status_code
 
@@ -272,7 +272,7 @@ async def create_product(
         )
     except DomainError as exc:
         return await _new_product_form(
-            page, seat, session, status_code=_form_status(exc), form=form, error=exc.message
+            page, seat, session, status_code=form_status(exc), form=form, error=exc.message
         )
     page.flash(f"“{product.title}” is saved as a draft. Add pictures, then publish it.")
     return RedirectResponse(f"/seller/products/{product.id}", status_code=303)
@@ -362,7 +362,7 @@ async def _change_product(
             session,
             databases,
             product_id,
-            status_code=_form_status(exc),
+            status_code=form_status(exc),
             error=exc.message,
             **form_context,
         )
@@ -460,7 +460,7 @@ async def save_variant(
     )
 
 
-def _image_extension(data: bytes) -> str:
+def image_extension(data: bytes) -> str:
     """The file's real type as Pillow reads it: a PNG, JPEG or WebP whose structure checks out."""
     try:
         with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as image:
@@ -473,7 +473,7 @@ def _image_extension(data: bytes) -> str:
     return IMAGE_FORMATS[kind]
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
 
@@ -494,7 +494,7 @@ async def upload_image(
             raise InvalidInput("Choose a picture to upload.")
         if len(data) > MAX_IMAGE_BYTES:
             raise InvalidInput("Pictures can be at most 5 MB.")
-        extension = await asyncio.to_thread(_image_extension, data)
+        extension = await asyncio.to_thread(image_extension, data)
     except DomainError as exc:
         return await _product_page(
             page,
@@ -509,7 +509,7 @@ async def upload_image(
     path = settings.media_dir / filename
 
     async def add(write: AsyncSession, product: Product) -> None:
-        await asyncio.to_thread(_write_file, path, data)  # only once the product is theirs
+        await asyncio.to_thread(write_file, path, data)  # only once the product is theirs
         await catalog_service.add_image(write, product, filename=filename)
 
     try:

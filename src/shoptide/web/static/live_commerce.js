@@ -12,6 +12,7 @@
     "#offer-panel": `/live/${room}/offer-panel`,
   };
   const ours = "#deal-console, #offer-inbox, #offer-panel, #buy-drawer";
+  const words = JSON.parse(document.getElementById("live-words")?.textContent || "{}");
 
   function load(selector) {
     if (document.querySelector(selector)) {
@@ -50,7 +51,7 @@
   document.addEventListener("click", (event) => {
     const buy = event.target.closest("[data-buy-sku]");
     if (buy) {
-      const picked = buy.closest("form, .pinned, .deal")?.querySelector("select[name=sku]");
+      const picked = buy.parentElement.querySelector("select[name=sku]");
       openDrawer({
         sku: picked ? picked.value : buy.dataset.buySku,
         deal: buy.dataset.buyDeal,
@@ -61,7 +62,45 @@
     }
   });
 
+  function buyButton(sku, deal) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "primary";
+    button.textContent = words.buy || "Buy now";
+    button.dataset.buySku = sku;
+    if (deal) button.dataset.buyDeal = deal;
+    return button;
+  }
+
+  // Viewers buy the pinned product (choosing its variant) and each flash deal from the room.
+  function offerPinned() {
+    const actions = document.querySelector("#pinned .live-pinned-actions");
+    if (!actions || actions.childElementCount) return;
+    const skus = [...document.querySelectorAll("#pinned .live-pinned-variants [data-sku]")];
+    if (!skus.length) return;
+    const select = document.createElement("select");
+    select.name = "sku";
+    select.setAttribute("aria-label", "Variant");
+    for (const item of skus) select.add(new Option(item.firstChild.textContent.trim(), item.dataset.sku));
+    actions.append(select, buyButton(skus[0].dataset.sku));
+  }
+
+  function offerDeals() {
+    for (const card of document.querySelectorAll(".live-deal")) {
+      const actions = card.querySelector(".live-deal-actions");
+      if (actions && !actions.childElementCount) {
+        actions.append(buyButton(card.dataset.sku, card.dataset.dealId));
+      }
+    }
+  }
+
   const live = window.shoptideLive;
+  const viewer = !location.pathname.startsWith("/seller/");
+  if (live && viewer) {
+    live.on("snapshot", () => { offerPinned(); offerDeals(); });
+    live.on("pin", offerPinned);
+    live.on("deal", offerDeals);
+  }
   if (live) {
     live.on("offer", () => { load("#offer-inbox"); load("#offer-panel"); });
     for (const type of ["pin", "unpin"]) live.on(type, () => load("#offer-panel"));
