@@ -23,7 +23,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -37,6 +36,7 @@ import asyncpg
 import httpx
 from sqlalchemy import func, insert, select
 
+from common import fmt, free_port, pct, process_cpu, progress
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import ApiToken, User
 from shoptide.accounts.service import TOKEN_PREFIX, Passwords
@@ -66,10 +66,6 @@ ADDRESS = {
     "postal_code": "12345",
     "phone": "+1 555 0100",
 }
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- databases and seed data ------------------------------------------------------------
@@ -251,33 +247,18 @@ async def read_ledger(databases: Databases) -> Ledger:
 # --- the server -------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _process_cpu(pid: int) -> float:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def cpu_snapshot(server_pid: int) -> dict[str, float]:
     """CPU seconds used so far by the server, this client, PostgreSQL's processes (when it
     runs on this machine) and the whole machine, from /proc."""
     fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
     busy = sum(int(f) for f in fields[:8]) - int(fields[3]) - int(fields[4])
     postgres = sum(
-        _process_cpu(int(p.name))
+        process_cpu(int(p.name))
         for p in Path("/proc").iterdir()
         if p.name.isdigit() and _comm(p).startswith("postgres")
     )
     return {
-        "server": _process_cpu(server_pid),
+        "server": process_cpu(server_pid),
         "client": time.process_time(),
         "PostgreSQL": postgres,
         "machine": busy / os.sysconf("SC_CLK_TCK"),
@@ -467,13 +448,6 @@ async def one_run(backend: str, args: argparse.Namespace, index: int, work: Path
 # --- the report -------------------------------------------------------------------------
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
 def summarise(runs: list[Run]) -> dict[str, float | str]:
     median_run = sorted(runs, key=lambda r: r.paid_per_s)[len(runs) // 2]
     pooled = {k: [x for r in runs for x in getattr(r, k)] for k in ("cart_ms", "checkout_ms")}
@@ -507,12 +481,6 @@ def summarise(runs: list[Run]) -> dict[str, float | str]:
 def _counts(counter: Counter[str], *expected: str) -> str:
     other = sum(v for k, v in counter.items() if k not in expected)
     return " / ".join([*(str(counter[k]) for k in expected), str(other)])
-
-
-def fmt(value: float | str) -> str:
-    if isinstance(value, str):
-        return value
-    return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
 
 
 def print_table(results: dict[str, dict[str, float | str]], args: argparse.Namespace) -> None:

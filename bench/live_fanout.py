@@ -33,7 +33,6 @@ import os
 import re
 import resource
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -48,6 +47,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
+from common import fmt, free_port, pct, process_cpu, progress
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Passwords
 from shoptide.catalog import service as catalog_service
@@ -65,10 +65,6 @@ HOST_EMAIL = "host@example.com"
 PASSWORD = "correct horse battery"
 HANDSHAKES_IN_FLIGHT = 100
 SENT_AT = re.compile(r"t=(\d+\.\d+)")
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- seed data and servers ----------------------------------------------------------------
@@ -148,12 +144,6 @@ def server_env(settings: Settings, redis_prefix: str | None) -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.asynccontextmanager
 async def server(env: dict[str, str], log_path: Path) -> AsyncIterator[tuple[str, int]]:
     """uvicorn, one worker; yields (host:port, pid) once it answers."""
@@ -200,15 +190,6 @@ async def host_cookie(address: str) -> str:
 
 
 # --- CPU from /proc -----------------------------------------------------------------------
-
-
-def process_cpu(pid: int) -> float:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pids_named(name: str) -> list[int]:
@@ -391,13 +372,6 @@ async def _measure(
 # --- the report -----------------------------------------------------------------------------
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
 def summarise(runs: list[Run]) -> dict[str, float | str]:
     median = sorted(runs, key=lambda r: r.delivered_per_s)[len(runs) // 2]
     expected = sum(r.sent * r.viewers for r in runs)
@@ -411,12 +385,6 @@ def summarise(runs: list[Run]) -> dict[str, float | str]:
         "failed connections": float(sum(r.failed for r in runs)),
         **{f"{k} CPU, cores": v / median.window_s for k, v in median.cpu_s.items()},
     }
-
-
-def fmt(value: float | str) -> str:
-    if isinstance(value, str):
-        return value
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
 
 def print_table(viewers: int, results: dict[str, dict[str, float | str]], args: Any) -> None:

@@ -10,12 +10,11 @@ transaction as the checkout that uses it and given back if that checkout fails.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import InvalidOperation
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoptide.accounts.service import Principal
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.service import Sellable
 from shoptide.checkout import service as checkout_service
@@ -508,40 +507,3 @@ async def buy(
         on_open=item.hook,
     )
     return result, item
-
-
-class Publisher(Protocol):
-    """Where room messages go (the live hub)."""
-
-    async def publish(self, room: str, message: dict[str, Any]) -> None: ...
-
-
-def _first_name(user: Principal) -> str:
-    return (user.display_name.split() or ["Someone"])[0]
-
-
-async def announce_purchase(
-    hub: Publisher,
-    databases: Databases,
-    public_name: str,
-    shopper: Principal,
-    item: DrawerItem,
-    order: RoomOrder,
-) -> None:
-    """The purchase ticker, and the deal's units left."""
-    sellable = item.purchase.sellable
-    await hub.publish(
-        public_name,
-        {
-            "type": "purchase",
-            "buyer": _first_name(shopper),
-            "title": sellable.title,
-            "quantity": item.purchase.quantity,
-        },
-    )
-    if order.deal_id is not None:
-        async with rooms.in_room(databases, public_name) as scope:
-            left = await deal_remaining(scope.cell, scope.room, order.deal_id)
-        await hub.publish(
-            public_name, {"type": "deal_stock", "id": order.deal_id, "remaining": left}
-        )

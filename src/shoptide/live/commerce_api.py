@@ -20,8 +20,7 @@ from shoptide.deps import (
     GatewayDep,
     SettingsDep,
 )
-from shoptide.errors import NotAllowed
-from shoptide.live import commerce, rooms
+from shoptide.live import commerce, selling
 from shoptide.live.commerce import RoomOrder
 from shoptide.live.models import Offer
 
@@ -78,7 +77,7 @@ async def buy(
     )
     if result.paid and not result.replayed:
         await save_new_address(databases, cell, user.user_id, market.code, body)
-        await commerce.announce_purchase(
+        await selling.announce_purchase(
             request.app.state.live_hub, databases, public_name, user, item, order
         )
     return checkout_response(result, market, response)
@@ -115,23 +114,18 @@ async def make_offer(
     public_name: str,
     body: OfferIn,
     user: CurrentShopper,
-    market: CurrentMarket,
     databases: DatabasesDep,
 ) -> OfferRead:
     """Offer a price for the pinned product; the host accepts, rejects or counters."""
-    async with rooms.in_room(databases, public_name, write=True) as scope:
-        if scope.room.market_code != market.code:
-            raise NotAllowed("This live room sells in another market.")
-        offer = await commerce.make_offer(
-            scope.cell,
-            scope.global_,
-            scope.room,
-            shopper_id=user.user_id,
-            sku=body.sku,
-            price=body.price,
-        )
-    await request.app.state.live_hub.publish(public_name, {"type": "offer", "to_hosts": True})
-    return _offer_read(offer, market.locale)
+    offer, locale = await selling.make_offer(
+        databases,
+        request.app.state.live_hub,
+        public_name,
+        user=user,
+        sku=body.sku,
+        price=body.price,
+    )
+    return _offer_read(offer, locale)
 
 
 class CounterAnswerIn(BaseModel):
@@ -145,15 +139,18 @@ async def answer_counter(
     offer_id: int,
     body: CounterAnswerIn,
     user: CurrentShopper,
-    market: CurrentMarket,
     databases: DatabasesDep,
 ) -> OfferRead:
     """Take or decline the host's counter-offer."""
-    async with rooms.in_room(databases, public_name, write=True) as scope:
-        offer = await commerce.get_offer(scope.cell, scope.room, offer_id)
-        await commerce.answer_counter(scope.cell, offer, shopper_id=user.user_id, take=body.take)
-    await request.app.state.live_hub.publish(public_name, {"type": "offer", "to_hosts": True})
-    return _offer_read(offer, market.locale)
+    offer, locale = await selling.answer_counter(
+        databases,
+        request.app.state.live_hub,
+        public_name,
+        user=user,
+        offer_id=offer_id,
+        take=body.take,
+    )
+    return _offer_read(offer, locale)
 
 
 # --- the host's side ----------------------------------------------------------------------
@@ -196,20 +193,15 @@ async def start_deal(
     request: Request, public_name: str, body: DealIn, seat: CurrentSeat, databases: DatabasesDep
 ) -> DealRead:
     """Start a flash deal in your live room: its units leave the shelf until it ends."""
-    async with rooms.in_room(databases, public_name, write=True) as scope:
-        rooms.ensure_host(scope.room, shop_id=seat.shop.id)
-        view = await commerce.start_deal(
-            scope.cell,
-            scope.global_,
-            scope.room,
-            sku=body.sku,
-            price=body.price,
-            quantity=body.quantity,
-            seconds=body.seconds,
-        )
-        locale = scope.market.locale
-    await request.app.state.live_hub.publish(
-        public_name, {"type": "deal", "deal": view.message(locale)}
+    view, locale = await selling.start_deal(
+        databases,
+        request.app.state.live_hub,
+        public_name,
+        shop_id=seat.shop.id,
+        sku=body.sku,
+        price=body.price,
+        quantity=body.quantity,
+        seconds=body.seconds,
     )
     return _deal_read(view, locale)
 
@@ -219,12 +211,9 @@ async def end_deal(
     request: Request, public_name: str, deal_id: int, seat: CurrentSeat, databases: DatabasesDep
 ) -> dict[str, int]:
     """End a flash deal now; unsold units go back to the shelf."""
-    async with rooms.in_room(databases, public_name, write=True) as scope:
-        rooms.ensure_host(scope.room, shop_id=seat.shop.id)
-        returned = await commerce.end_deal(
-            scope.cell, await commerce.get_deal(scope.cell, scope.room, deal_id)
-        )
-    await request.app.state.live_hub.publish(public_name, {"type": "deal_ended", "id": deal_id})
+    returned = await selling.end_deal(
+        databases, request.app.state.live_hub, public_name, shop_id=seat.shop.id, deal_id=deal_id
+    )
     return {"returned_to_shelf": returned}
 
 
@@ -243,14 +232,13 @@ async def answer_offer(
     databases: DatabasesDep,
 ) -> OfferRead:
     """Accept, reject or counter a viewer's offer in your live room."""
-    async with rooms.in_room(databases, public_name, write=True) as scope:
-        rooms.ensure_host(scope.room, shop_id=seat.shop.id)
-        offer = await commerce.get_offer(scope.cell, scope.room, offer_id)
-        await commerce.answer_offer(
-            scope.cell, offer, action=body.action, counter_price=body.counter_price
-        )
-        locale = scope.market.locale
-    await request.app.state.live_hub.publish(
-        public_name, {"type": "offer", "to_shopper": offer.shopper_id}
+    offer, locale = await selling.answer_offer(
+        databases,
+        request.app.state.live_hub,
+        public_name,
+        shop_id=seat.shop.id,
+        offer_id=offer_id,
+        action=body.action,
+        counter_price=body.counter_price,
     )
     return _offer_read(offer, locale)

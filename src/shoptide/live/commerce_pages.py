@@ -29,8 +29,8 @@ from shoptide.deps import (
     OptionalUser,
     SettingsDep,
 )
-from shoptide.errors import DomainError, NotAllowed
-from shoptide.live import commerce, rooms
+from shoptide.errors import DomainError
+from shoptide.live import commerce, rooms, selling
 from shoptide.live.commerce import RoomOrder
 from shoptide.live.models import Offer
 from shoptide.payments.gateway import TEST_CARDS
@@ -42,9 +42,8 @@ viewer_router = APIRouter(prefix="/live/{public_name}")
 DEAL_LENGTHS = (30, 60, 120, 300, 600, 1800)  # seconds offered on the deal form
 
 
-async def _publish(request: Request, public_name: str, message: dict[str, Any]) -> None:
-    """Tell the room's sockets; the hub fans out across processes."""
-    await request.app.state.live_hub.publish(public_name, message)
+def _hub(request: Request) -> selling.Publisher:
+    return request.app.state.live_hub
 
 
 # --- host: flash deals --------------------------------------------------------------------
@@ -95,24 +94,21 @@ async def start_deal(
     seconds: Annotated[int, Form()],
 ) -> HTMLResponse:
     try:
-        async with rooms.in_room(databases, public_name, write=True) as scope:
-            rooms.ensure_host(scope.room, shop_id=seat.shop.id)
-            deal = await commerce.start_deal(
-                scope.cell,
-                scope.global_,
-                scope.room,
-                sku=sku,
-                price=price,
-                quantity=quantity,
-                seconds=seconds,
-            )
-            message = {"type": "deal", "deal": deal.message(scope.market.locale)}
+        await selling.start_deal(
+            databases,
+            _hub(request),
+            public_name,
+            shop_id=seat.shop.id,
+            sku=sku,
+            price=price,
+            quantity=quantity,
+            seconds=seconds,
+        )
     except DomainError as exc:
         form = {"sku": sku, "price": price, "quantity": quantity, "seconds": seconds}
         return await _deal_console(
             page, databases, public_name, status_code=exc.status_code, error=exc.message, form=form
         )
-    await _publish(request, public_name, message)
     return await _deal_console(page, databases, public_name)
 
 
@@ -125,12 +121,9 @@ async def end_deal(
     seat: CurrentSeat,
     databases: DatabasesDep,
 ) -> HTMLResponse:
-    async with rooms.in_room(databases, public_name, write=True) as scope:
-        rooms.ensure_host(scope.room, shop_id=seat.shop.id)
-        await commerce.end_deal(
-            scope.cell, await commerce.get_deal(scope.cell, scope.room, deal_id)
-        )
-    await _publish(request, public_name, {"type": "deal_ended", "id": deal_id})
+    await selling.end_deal(
+        databases, _hub(request), public_name, shop_id=seat.shop.id, deal_id=deal_id
+    )
     return await _deal_console(page, databases, public_name)
 
 
@@ -197,18 +190,19 @@ async def answer_offer(
     counter_price: Annotated[str, Form(max_length=20)] = "",
 ) -> HTMLResponse:
     try:
-        async with rooms.in_room(databases, public_name, write=True) as scope:
-            rooms.ensure_host(scope.room, shop_id=seat.shop.id)
-            offer = await commerce.get_offer(scope.cell, scope.room, offer_id)
-            await commerce.answer_offer(
-                scope.cell, offer, action=action, counter_price=counter_price
-            )
-            shopper_id = offer.shopper_id
+        await selling.answer_offer(
+            databases,
+            _hub(request),
+            public_name,
+            shop_id=seat.shop.id,
+            offer_id=offer_id,
+            action=action,
+            counter_price=counter_price,
+        )
     except DomainError as exc:
         return await _offer_inbox(
             page, databases, public_name, status_code=exc.status_code, error=exc.message
         )
-    await _publish(request, public_name, {"type": "offer", "to_shopper": shopper_id})
     return await _offer_inbox(page, databases, public_name)
 
 
@@ -259,12 +253,6 @@ async def offer_panel(
     return await _offer_panel(page, databases, public_name, user)
 
 
-def _ensure_shopper(user: Principal) -> Principal:
-    if user.role != "shopper":
-        raise NotAllowed("Sign in with a shopper account to buy or bargain.")
-    return user
-
-
 @viewer_router.post("/offers", response_class=HTMLResponse, dependencies=[CsrfChecked])
 async def make_offer(
     request: Request,
@@ -276,23 +264,13 @@ async def make_offer(
     price: Annotated[str, Form(max_length=20)],
 ) -> HTMLResponse:
     try:
-        shopper = _ensure_shopper(user)
-        async with rooms.in_room(databases, public_name, write=True) as scope:
-            if scope.room.market_code != shopper.market_code:
-                raise NotAllowed("This live room sells in another market.")
-            await commerce.make_offer(
-                scope.cell,
-                scope.global_,
-                scope.room,
-                shopper_id=shopper.user_id,
-                sku=sku,
-                price=price,
-            )
+        await selling.make_offer(
+            databases, _hub(request), public_name, user=user, sku=sku, price=price
+        )
     except DomainError as exc:
         return await _offer_panel(
             page, databases, public_name, user, status_code=exc.status_code, error=exc.message
         )
-    await _publish(request, public_name, {"type": "offer", "to_hosts": True})
     return await _offer_panel(page, databases, public_name, user)
 
 
@@ -309,14 +287,13 @@ async def answer_counter(
     take: Annotated[bool, Form()],
 ) -> HTMLResponse:
     try:
-        async with rooms.in_room(databases, public_name, write=True) as scope:
-            offer = await commerce.get_offer(scope.cell, scope.room, offer_id)
-            await commerce.answer_counter(scope.cell, offer, shopper_id=user.user_id, take=take)
+        await selling.answer_counter(
+            databases, _hub(request), public_name, user=user, offer_id=offer_id, take=take
+        )
     except DomainError as exc:
         return await _offer_panel(
             page, databases, public_name, user, status_code=exc.status_code, error=exc.message
         )
-    await _publish(request, public_name, {"type": "offer", "to_hosts": True})
     return await _offer_panel(page, databases, public_name, user)
 
 
@@ -443,9 +420,7 @@ async def buy(
             form=form,
         )
     if not result.replayed:
-        await commerce.announce_purchase(
-            request.app.state.live_hub, databases, public_name, shopper, item, order
-        )
+        await selling.announce_purchase(_hub(request), databases, public_name, shopper, item, order)
         async with databases.session(settings.cell_of_market(page.market.code)) as session:
             await accounts_service.remember_address(
                 session, user_id=shopper.user_id, **asdict(address)
