@@ -57,6 +57,7 @@ class World:
     products: dict[str, SeededProduct] = field(default_factory=dict)
     video_path: str = ""  # a ready short video in the US market, tagging two products
     live_room: str = ""  # public name of a US live room on air, selling two products
+    selling_room: str = ""  # another US room on air, for flash deals and bargaining
 
     @classmethod
     def from_json(cls, text: str) -> "World":
@@ -176,7 +177,9 @@ async def build(settings: Settings) -> World:
             world.products[spec.key] = await _product(databases, shop.shop_id, spec, n)
         tagged = [world.products[key].id for key in ("overshirt", "mug")]
         world.video_path = await _video(databases, shop, tagged)
-        world.live_room = await _live_room(databases, shop, tagged)
+        world.live_room = await _live_room(databases, shop, tagged, "Linen season, live")
+        on_sale = [world.products[key].id for key in ("serum", "dress")]
+        world.selling_room = await _live_room(databases, shop, on_sale, "Glow hour, live")
         return world
     finally:
         await databases.dispose()
@@ -211,7 +214,9 @@ async def _video(databases: Databases, shop: factories.Merchant, product_ids: li
     return f"/videos/US/{video.id}"
 
 
-async def _live_room(databases: Databases, shop: factories.Merchant, product_ids: list[int]) -> str:
+async def _live_room(
+    databases: Databases, shop: factories.Merchant, product_ids: list[int], title: str
+) -> str:
     """Scheduled, then on air the way the media server's publish hook puts it there."""
     cell = databases.settings.cell_of_market("US")
     async with databases.session(GLOBAL_CELL) as global_, databases.session(cell) as session:
@@ -221,7 +226,7 @@ async def _live_room(databases: Databases, shop: factories.Merchant, product_ids
             host_user_id=shop.id,
             shop_id=shop.shop_id,
             market="US",
-            title="Linen season, live",
+            title=title,
             scheduled_at=utcnow(),
             product_ids=product_ids,
         )
