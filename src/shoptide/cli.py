@@ -83,7 +83,9 @@ async def _load_demo(settings: Settings, seed: int) -> None:
     typer.echo(
         f"demo data: {summary.markets} markets, {summary.shops} shops ({summary.brands} brands), "
         f"{summary.products} products, {summary.variants} variants, {summary.shoppers} shoppers, "
-        f"{summary.orders} orders, {summary.live_rooms} live rooms scheduled"
+        f"{summary.orders} orders, {summary.live_rooms} live rooms scheduled, "
+        f"{summary.videos} videos uploaded"
+        + ("" if summary.videos else " (install ffmpeg for demo videos)")
     )
     typer.echo("demo logins (sign in at /signin; shoppers pick their market first):")
     for login in summary.logins:

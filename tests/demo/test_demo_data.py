@@ -16,6 +16,7 @@ from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import User
 from shoptide.accounts.service import Passwords
 from shoptide.catalog.models import Listing, Product, ProductImage
+from shoptide.content.models import Video, VideoProduct
 from shoptide.db import Databases, upgrade_all, utcnow
 from shoptide.demo.data import DEMO_PASSWORD, DEMO_SHOP, DemoSummary, load_demo
 from shoptide.errors import Conflict
@@ -38,12 +39,14 @@ class Demo:
     now: datetime
 
 
-async def _load(data_dir: Path, now: datetime) -> Demo:
+async def _load(data_dir: Path, now: datetime, *, with_videos: bool = True) -> Demo:
     settings = Settings(data_dir=data_dir, password_time_cost=1, password_memory_cost_kib=64)
     await asyncio.to_thread(upgrade_all, settings)  # alembic's env runs its own event loop
     databases = Databases(settings)
     passwords = Passwords(settings)
-    summary = await load_demo(databases, settings, seed=7, passwords=passwords, now=now)
+    summary = await load_demo(
+        databases, settings, seed=7, passwords=passwords, now=now, with_videos=with_videos
+    )
     return Demo(settings, databases, passwords, summary, now)
 
 
@@ -251,7 +254,7 @@ async def test_loading_twice_into_the_same_databases_is_refused(demo: Demo) -> N
 
 
 async def test_same_seed_gives_the_same_catalog(demo: Demo, tmp_path: Path) -> None:
-    again = await _load(tmp_path, demo.now)
+    again = await _load(tmp_path, demo.now, with_videos=False)
     try:
         query = select(Product.title, Product.popularity).order_by(Product.id)
         async with (
@@ -278,3 +281,16 @@ async def test_every_market_has_live_rooms_coming_and_the_demo_shop_hosts_one(
     assert all(room.scheduled_at > demo.now and room.products for room in coming)
     us_first = next(room for room in coming if room.market_code == "US")
     assert us_first.shop_id == demo_shop
+
+
+async def test_demo_videos_wait_for_the_app_to_transcode_them(demo: Demo) -> None:
+    async with demo.databases.session(_market_cell(demo), write=False) as session:
+        videos = (await session.scalars(select(Video).order_by(Video.id))).all()
+        tagged = {v.id: len((await session.scalars(select(VideoProduct).where(
+            VideoProduct.video_id == v.id))).all()) for v in videos}  # fmt: skip
+
+    assert demo.summary.videos == len(videos) == 6
+    assert Counter(v.market_code for v in videos) == {"US": 3, "GB": 1, "ID": 1, "TH": 1}
+    assert all(v.status == "processing" and v.upload_path for v in videos)
+    assert all(1 <= count <= 3 for count in tagged.values())
+    assert all((demo.settings.media_dir / v.upload_path).is_file() for v in videos)

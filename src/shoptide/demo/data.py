@@ -312,6 +312,7 @@ class DemoSummary:
     shoppers: int = 0
     orders: int = 0
     live_rooms: int = 0
+    videos: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -1030,6 +1031,7 @@ async def load_demo(
     seed: int = 7,
     passwords: Passwords,
     now: datetime | None = None,
+    with_videos: bool = True,
 ) -> DemoSummary:
     """Fill freshly migrated, empty databases with the demo world; refuses a second load."""
     now = now or utcnow()
@@ -1077,5 +1079,7 @@ async def load_demo(
     summary.live_rooms = await live.schedule_rooms(
         databases, settings, demo_shop=DEMO_SHOP, seed=seed, now=now
     )
+    if with_videos:
+        summary.videos = await live.upload_videos(databases, demo_shop=DEMO_SHOP, seed=seed)
     summary.logins = _logins(markets, settings)
     return summary
