@@ -6,6 +6,7 @@ panel the way the console shows it. Video tests run one at a time (they take CPU
 
 import asyncio
 import concurrent.futures
+import html
 import re
 import subprocess
 import time
@@ -139,7 +140,9 @@ def test_a_host_streams_viewers_get_hls_and_the_replay_follows(
 
     with subprocess.Popen(encoder(media_server, f"{public_name}?key={key}", 8)) as push:
         wait_for("the room to go live", panel_says(host, public_name, "Live: viewers see the"))
-        playlist_url = f"{media_server.http_url}/hls/{public_name}.m3u8"
+        viewer_page = httpx.get(f"{host.base_url}/live/{public_name}").text
+        playlist_url = html.unescape(re.search(r'data-hls="([^"]+)"', viewer_page).group(1))
+        assert playlist_url.startswith(f"{media_server.http_url}/hls/")
         playlist = wait_for(
             "an HLS playlist with segments",
             lambda: (r := httpx.get(playlist_url)).is_success and ".ts" in r.text and r,
@@ -147,10 +150,14 @@ def test_a_host_streams_viewers_get_hls_and_the_replay_follows(
         assert playlist.headers["access-control-allow-origin"] == "*"
         assert playlist.headers["cache-control"] == "no-cache"
         segment_name = next(line for line in playlist.text.splitlines() if line.endswith(".ts"))
-        segment = httpx.get(f"{media_server.http_url}/hls/{segment_name}")
+        segment = httpx.get(playlist_url.rsplit("/", 1)[0] + f"/{segment_name}")
         assert segment.status_code == 200
         assert segment.headers["content-type"] == "video/mp2t"
         assert segment.content[:1] == b"\x47"  # an MPEG-TS sync byte
+        # only links the app signed play: not the bare name, not a forged hash
+        unsigned = httpx.get(f"{media_server.http_url}/hls/{public_name}.m3u8")
+        forged = httpx.get(re.sub(r"/hls/[^/]+/", "/hls/" + "A" * 22 + "/", playlist_url))
+        assert (unsigned.status_code, forged.status_code) == (403, 403)
         assert push.wait(timeout=30) == 0
 
     ended = wait_for("the replay", panel_says(host, public_name, "Replay ready"))
@@ -208,3 +215,43 @@ def test_ending_the_live_from_the_console_drops_the_encoder(
         encoder(media_server, f"{public_name}?key={key}", 3), capture_output=True, timeout=30
     )
     assert refused.returncode != 0
+
+
+def hls_link(page: str) -> str | None:
+    found = re.search(r'data-hls="([^"]+)"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+@pytest.mark.e2e
+def test_a_rehearsal_is_the_hosts_alone_until_the_room_opens(
+    media_server: MediaServer, host: httpx.Client, schedule_room: Callable[[], tuple[str, str]]
+) -> None:
+    public_name, key = schedule_room()
+    stream_page = host.get(f"/seller/live/{public_name}/stream").text
+    host.post(
+        f"/seller/live/{public_name}/stream/rehearsal",
+        data={"csrf_token": CSRF.search(stream_page).group(1), "rehearsal": "true"},
+    )
+    viewer = httpx.Client(base_url=str(host.base_url), timeout=10)
+    with subprocess.Popen(encoder(media_server, f"{public_name}?key={key}", 30)) as push:
+        console = wait_for(
+            "the host's preview",
+            lambda: (
+                (page := host.get(f"/seller/live/{public_name}").text) and hls_link(page) and page
+            ),
+        )
+        preview = hls_link(console)
+        assert preview is not None
+        wait_for("the preview to play", lambda: ".ts" in httpx.get(preview).text)
+        room_page = viewer.get(f"/live/{public_name}").text
+        assert hls_link(room_page) is None and "Starting soon" in room_page
+        assert httpx.get(f"{media_server.http_url}/hls/{public_name}.m3u8").status_code == 403
+
+        opened = host.post(
+            f"/seller/live/{public_name}/stream/open",
+            data={"csrf_token": CSRF.search(console).group(1)},
+        )
+        assert opened.status_code == 303
+        live_link = hls_link(viewer.get(f"/live/{public_name}").text)
+        assert live_link is not None and ".ts" in httpx.get(live_link).text
+        push.kill()

@@ -3,11 +3,13 @@ into replays; the host manages keys from the stream panel; the generated nginx.c
 
 The hooks are posted the way nginx posts them (a form, the token in the URL's query)."""
 
+import base64
+import hashlib
 import json
 import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -393,7 +395,16 @@ def test_pages_find_the_video_where_the_settings_say(settings: Settings) -> None
     with_hls = settings.model_copy(update={"live_hls_url": "https://video.example.com/hls/"})
     without = settings.model_copy(update={"live_hls_url": ""})
 
-    assert media.hls_url(with_hls, room) == "https://video.example.com/hls/us-0123456789.m3u8"
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    expires = int(now.timestamp()) + media.HLS_LINK_SECONDS
+    # what nginx's secure_link_md5 "$expires$room SECRET" computes: base64url MD5, no padding
+    signed = f"{expires}us-0123456789 {media.hls_secret(with_hls)}".encode()
+    digest = base64.urlsafe_b64encode(hashlib.md5(signed).digest()).decode().rstrip("=")
+    assert media.hls_url(with_hls, room, now=now) == (
+        f"https://video.example.com/hls/{digest}/{expires}/us-0123456789.m3u8"
+    )
+    other_secret = with_hls.model_copy(update={"secret_key": "another"})
+    assert media.hls_url(other_secret, room, now=now) != media.hls_url(with_hls, room, now=now)
     assert media.video_available(with_hls)
     assert media.hls_url(without, room) is None
     assert not media.video_available(without)

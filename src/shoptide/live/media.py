@@ -7,6 +7,7 @@ recording is closed the app remuxes it to an MP4 replay under media_dir/replays.
 """
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -14,6 +15,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -22,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoptide.db import Databases
+from shoptide.db import Databases, utcnow
 from shoptide.errors import InvalidInput, InvalidTransition
 from shoptide.live import rooms
 from shoptide.live.models import LiveRoom, RoomPin
@@ -37,6 +39,8 @@ HOOK_PATH = "/media-hooks/rtmp"
 PREFIX_FOLDERS = ("hls", "records", "logs", "tmp")
 DROP_TIMEOUT_SECONDS = 3.0
 REMUX_TIMEOUT_SECONDS = 600.0
+# how long an HLS link works: longer than any live, short enough to expire
+HLS_LINK_SECONDS = 12 * 3600
 REPLAYS = "replays"  # under media_dir, served at /media/replays/...
 # a recording's name with `record_unique on`: ROOM-UNIXTIME.flv
 RECORDING_NAME = re.compile(r"^([a-z]{2}-[0-9a-f]{10})-\d+\.flv$")
@@ -64,6 +68,11 @@ def hook_token_matches(settings: Settings, token: str) -> bool:
     return hmac.compare_digest(hook_token(settings).encode(), token.encode())
 
 
+def hls_secret(settings: Settings) -> str:
+    """The secret of HLS links (nginx's secure_link): only the app hands out working ones."""
+    return hmac.new(settings.secret_key.encode(), b"shoptide hls links", hashlib.sha256).hexdigest()
+
+
 def nginx_config(
     settings: Settings,
     *,
@@ -88,6 +97,7 @@ def nginx_config(
         app_url=app_url,
         hook_url=app_url + HOOK_PATH,
         hook_token=hook_token(settings),
+        hls_secret=hls_secret(settings),
         max_body_bytes=settings.max_body_bytes,
         user=user,
     )
@@ -233,10 +243,17 @@ def video_available(settings: Settings) -> bool:
     return bool(settings.live_hls_url)
 
 
-def hls_url(settings: Settings, room: LiveRoom) -> str | None:
+def hls_url(settings: Settings, room: LiveRoom, *, now: datetime | None = None) -> str | None:
+    """The room's playlist behind a link nginx checks (secure_link): hand it to viewers only
+    while the room is live, to its host while rehearsing. Segments are fetched relative to
+    the playlist, so the link's path covers them too."""
     if not video_available(settings):
         return None
-    return f"{settings.live_hls_url.rstrip('/')}/{room.public_name}.m3u8"
+    expires = int((now or utcnow()).timestamp() + HLS_LINK_SECONDS)
+    signed = f"{expires}{room.public_name} {hls_secret(settings)}"
+    digest = base64.urlsafe_b64encode(hashlib.md5(signed.encode()).digest()).rstrip(b"=")
+    base = settings.live_hls_url.rstrip("/")
+    return f"{base}/{digest.decode()}/{expires}/{room.public_name}.m3u8"
 
 
 def replay_url(settings: Settings, room: LiveRoom) -> str | None:

@@ -351,6 +351,10 @@ class HostedRoom:
                 "pinned": await commerce.pinned_product(scope.cell, room),
                 "moderators": await service.moderators(scope.cell, room),
                 "muted": await service.muted(scope.cell, room),
+                # the host watches the stream from the first frame, rehearsal included
+                "preview_url": media.hls_url(self.settings, room)
+                if room.status in ("rehearsal", "live")
+                else None,
             }
         return self.page.render(
             "seller/live/console.html",
