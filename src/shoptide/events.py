@@ -102,6 +102,17 @@ class VideoUploaded(DomainEvent):
 
 
 @dataclasses.dataclass(frozen=True)
+class VideoPublished(DomainEvent):
+    """A short video became playable: new content for the feed's cold start."""
+
+    video_id: int
+    market: str
+    host_user_id: int
+    shop_id: int | None
+    product_ids: tuple[int, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class LiveRoomStarted(DomainEvent):
     """The room opened to viewers (a rehearsal does not count)."""
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from shoptide.content.media import DAMAGED
 from shoptide.content.models import Video
+from shoptide.events import OutboxEvent
 from tests import factories
 from tests.content.conftest import Studio, load_video
 
@@ -49,6 +50,9 @@ async def test_an_uploaded_clip_becomes_hls_renditions_with_a_poster(studio, cli
     assert [(v["id"], v["status"], v["playlist_url"]) for v in listed.json()] == [
         (video.id, "ready", f"/media/{video.playlist_path}")
     ]
+    async with studio.databases.session("main", write=False) as s:
+        published = await s.scalar(select(OutboxEvent).where(OutboxEvent.type == "VideoPublished"))
+    assert published.payload["video_id"] == video.id  # the feed hears of new content
 
 
 async def test_a_file_that_is_not_a_video_is_refused_and_nothing_is_kept(studio):

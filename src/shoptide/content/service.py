@@ -284,7 +284,26 @@ async def publish(
             published_at=utcnow(),
         )
     )
-    return bool(done.rowcount)  # type: ignore[attr-defined]
+    if not done.rowcount:  # type: ignore[attr-defined]
+        return False
+    video = await session.get_one(Video, video_id)
+    events.record(
+        session,
+        events.VideoPublished(
+            video_id=video.id,
+            market=video.market_code,
+            host_user_id=video.host_user_id,
+            shop_id=video.shop_id,
+            product_ids=tuple(
+                await session.scalars(
+                    select(VideoProduct.product_id)
+                    .where(VideoProduct.video_id == video.id)
+                    .order_by(VideoProduct.position)
+                )
+            ),
+        ),
+    )
+    return True
 
 
 async def fail(session: AsyncSession, video_id: int, *, message: str) -> None:
