@@ -91,6 +91,8 @@ async def databases(app: FastAPI) -> AsyncIterator[Databases]:
     """A clean slate for each test: every table emptied, default markets present."""
     databases: Databases = app.state.databases
     await _empty_all(databases)
+    # rate limits are keyed by ids, and ids start again with every test's empty tables
+    app.state.live_hub.broker._events.clear()
     async with databases.session(GLOBAL_CELL) as session:
         await markets_service.ensure_defaults(session)
     yield databases

@@ -39,5 +39,12 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class SlowDown(DomainError):
+    """Too many of the same request too fast (comments, engagement pings)."""
+
+    status_code = 429
+    code = "rate_limited"
+
+
 class OutOfStock(Conflict):
     code = "out_of_stock"

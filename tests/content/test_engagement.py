@@ -89,19 +89,21 @@ async def test_views_shares_and_watch_time_are_counted_and_recorded(client, data
 
     await client.post(f"{base}/views", headers=shopper.headers)
     await client.post(f"{base}/views")  # signed out
-    await client.post(f"{base}/watch", json={"watch_ms": 2_500}, headers=shopper.headers)
     await client.post(f"{base}/watch", json={"watch_ms": 3_600_000}, headers=shopper.headers)
+    again = await client.post(f"{base}/watch", json={"watch_ms": 2_500}, headers=shopper.headers)
+    viewed_again = await client.post(f"{base}/views", headers=shopper.headers)
     shared = await client.post(f"{base}/shares", headers=shopper.headers)
 
     assert shared.json() == {"view_count": 2, "like_count": 0, "comment_count": 0, "share_count": 1}
+    # a replayed ping or view is refused: the feed must not learn from a script
+    assert (again.status_code, viewed_again.status_code) == (429, 429)
     assert await _events(databases) == [
         ("view", shopper.id, 0),
         ("view", None, 0),
-        ("watch", shopper.id, 2_500),
         ("watch", shopper.id, 3_000),  # a ping never credits more than the clip lasts
         ("share", shopper.id, 0),
     ]
-    assert (await load_video(databases, "US", video.id)).watch_ms_total == 5_500
+    assert (await load_video(databases, "US", video.id)).watch_ms_total == 3_000
 
 
 async def test_a_shopper_of_another_market_cannot_open_the_video(client, databases, video):

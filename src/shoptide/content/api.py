@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from shoptide.catalog.api import image_url
 from shoptide.catalog.schemas import money_read
 from shoptide.content import service
-from shoptide.content.deps import VideoCellRead, VideoCellWrite, VideoMarket, ViewerId
+from shoptide.content.deps import VideoCellRead, VideoCellWrite, VideoMarket, ViewerId, throttled
 from shoptide.content.models import MAX_TAGGED_PRODUCTS
 from shoptide.content.schemas import (
     CommentIn,
@@ -152,7 +152,12 @@ async def list_comments(
     return [comment_read(c) for c in await service.list_comments(cell, video)]
 
 
-@public_router.post(VIDEO + "/views", response_model=CountsRead, openapi_extra=OPTIONAL_BEARER)
+@public_router.post(
+    VIDEO + "/views",
+    response_model=CountsRead,
+    openapi_extra=OPTIONAL_BEARER,
+    dependencies=[throttled("view")],
+)
 async def record_view(
     video_id: int, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId
 ) -> CountsRead:
@@ -163,7 +168,10 @@ async def record_view(
 
 
 @public_router.post(
-    VIDEO + "/watch", status_code=status.HTTP_204_NO_CONTENT, openapi_extra=OPTIONAL_BEARER
+    VIDEO + "/watch",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra=OPTIONAL_BEARER,
+    dependencies=[throttled("watch")],
 )
 async def record_watch(
     video_id: int, body: WatchIn, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId
@@ -211,7 +219,12 @@ async def post_comment(
     return comment_read(posted)
 
 
-@public_router.post(VIDEO + "/shares", response_model=CountsRead, openapi_extra=OPTIONAL_BEARER)
+@public_router.post(
+    VIDEO + "/shares",
+    response_model=CountsRead,
+    openapi_extra=OPTIONAL_BEARER,
+    dependencies=[throttled("share")],
+)
 async def record_share(
     video_id: int, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId
 ) -> CountsRead:

@@ -6,13 +6,13 @@ business accounts may open any market's video (a shared link works for them).
 """
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.deps import GlobalRead, OptionalUser
-from shoptide.errors import NotFound
+from shoptide.errors import NotFound, SlowDown
 
 
 async def video_market(
@@ -62,3 +62,32 @@ async def video_cell_writer(
 
 VideoCellRead = Annotated[AsyncSession, Depends(video_cell_reader, scope="function")]
 VideoCellWrite = Annotated[AsyncSession, Depends(video_cell_writer, scope="function")]
+
+
+# How often one viewer may send each signal about one video: the feed learns from them, so a
+# script replaying pings must not be able to buy a video its audience.
+ENGAGEMENT_LIMITS: dict[str, tuple[tuple[float, int], ...]] = {
+    "view": ((600.0, 1),),  # one view per ten minutes
+    "watch": ((4.0, 1), (60.0, 15)),  # the player pings every 5 s
+    "share": ((60.0, 3),),
+}
+
+
+def throttled(signal: str) -> Any:
+    """A route dependency refusing a viewer's `signal` about a video beyond its limits.
+    Signed-out viewers are told apart by their session (pages) or address (API)."""
+    limits = ENGAGEMENT_LIMITS[signal]
+
+    async def check(
+        request: Request,
+        viewer: ViewerId,
+        video_id: Annotated[int, Path()],
+    ) -> None:
+        who = (
+            viewer or request.session.get("csrf") or (request.client.host if request.client else "")
+        )
+        key = f"video:{signal}:{video_id}:{who}"
+        if not await request.app.state.live_hub.allow(key, limits):
+            raise SlowDown("That was too many at once. Wait a moment and try again.")
+
+    return Depends(check)

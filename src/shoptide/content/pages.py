@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoptide.catalog import service as catalog_service
 from shoptide.content import service
 from shoptide.content.api import ensure_chosen
-from shoptide.content.deps import VideoCellRead, VideoCellWrite, VideoMarket, ViewerId
+from shoptide.content.deps import VideoCellRead, VideoCellWrite, VideoMarket, ViewerId, throttled
 from shoptide.content.models import MAX_TAGGED_PRODUCTS, Video
 from shoptide.content.schemas import VideoCreate
 from shoptide.db import Databases
@@ -123,7 +123,9 @@ async def unlike(
     return await _actions(request, page, cell, video, user.user_id)
 
 
-@public_router.post(VIDEO + "/share", dependencies=[CsrfChecked], response_model=None)
+@public_router.post(
+    VIDEO + "/share", dependencies=[CsrfChecked, throttled("share")], response_model=None
+)
 async def share(
     video_id: int,
     request: Request,
@@ -171,13 +173,15 @@ async def post_comment(
 # The player's beacons (navigator.sendBeacon): nobody reads the answer.
 
 
-@public_router.post(VIDEO + "/view", dependencies=[CsrfChecked], status_code=204)
+@public_router.post(VIDEO + "/view", dependencies=[CsrfChecked, throttled("view")], status_code=204)
 async def view(video_id: int, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId) -> None:
     video = await service.get_ready(cell, video_id, market=market)
     await service.view(cell, video, shopper_id=viewer)
 
 
-@public_router.post(VIDEO + "/watch", dependencies=[CsrfChecked], status_code=204)
+@public_router.post(
+    VIDEO + "/watch", dependencies=[CsrfChecked, throttled("watch")], status_code=204
+)
 async def watch(
     video_id: int,
     market: VideoMarket,

@@ -20,7 +20,12 @@ from shoptide.accounts.service import Principal
 from shoptide.catalog import service as catalog_service
 from shoptide.content import service as content_service
 from shoptide.db import Base, Databases, utcnow
-from shoptide.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from shoptide.errors import (
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+)
 from shoptide.live import commerce, rooms
 from shoptide.live.models import (
     LiveRoom,
@@ -42,11 +47,6 @@ RECENT_COMMENTS = 50
 # per viewer and room: one comment every 2 seconds, ten a minute
 COMMENT_LIMITS: tuple[Limit, ...] = ((2.0, 1), (60.0, 10))
 MODERATING_ROLES = ("host", "moderator", "operator")
-
-
-class SlowDown(DomainError):
-    status_code = 429
-    code = "rate_limited"
 
 
 async def record_peak(databases: Databases, public_name: str, viewers: int) -> None:

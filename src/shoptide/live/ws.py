@@ -24,7 +24,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Principal, principal_of
 from shoptide.db import Databases
-from shoptide.errors import DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn
+from shoptide.errors import DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn, SlowDown
 from shoptide.live import rooms, service
 from shoptide.live.realtime import Hub, Viewer
 
@@ -145,7 +145,7 @@ async def _comment(connection: Connection, message: dict[str, Any]) -> None:
     limited = you.role != "host"
     key = f"comment:{connection.room}:{you.cell}:{you.user_id}"
     if limited and not await connection.hub.allow(key, service.COMMENT_LIMITS):
-        raise service.SlowDown("You're commenting too fast. Wait a moment and try again.")
+        raise SlowDown("You're commenting too fast. Wait a moment and try again.")
     async with rooms.in_room(connection.databases, connection.room, write=True) as scope:
         comment = await service.add_comment(scope, you, body)
     await connection.hub.publish(connection.room, service.comment_message(comment))
