@@ -1,6 +1,7 @@
 """Structured logs (structlog) with a request id bound for the whole request."""
 
 import logging
+import re
 import uuid
 
 import structlog
@@ -19,6 +20,23 @@ def configure(*, json: bool) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
         cache_logger_on_first_use=True,
     )
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactTokens) for f in access.filters):
+        access.addFilter(RedactTokens())
+
+
+class RedactTokens(logging.Filter):
+    """The media server's hooks carry a token in their URL: keep it out of access logs."""
+
+    SECRET_QUERY = re.compile(r"(?<=[?&]token=)[^&\s]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self.SECRET_QUERY.sub("[redacted]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
 
 
 class RequestIdMiddleware:

@@ -6,6 +6,7 @@ The hooks are posted the way nginx posts them (a form, the token in the URL's qu
 import base64
 import hashlib
 import json
+import logging
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -593,3 +594,19 @@ def test_the_generated_nginx_config_passes_nginx_t(tmp_path: Path) -> None:
     )
     assert checked.returncode == 0, checked.stderr
     assert "test is successful" in checked.stderr
+
+
+def test_the_hooks_token_never_reaches_the_access_log(app: FastAPI) -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "POST", "/media-hooks/rtmp/publish?token=s3cret&x=1", "1.1", 204),
+        None,
+    )
+
+    assert logging.getLogger("uvicorn.access").filter(record)
+    assert "s3cret" not in record.getMessage()
+    assert "/media-hooks/rtmp/publish?token=[redacted]&x=1" in record.getMessage()
