@@ -67,6 +67,7 @@ async def schedule_rooms(
 ) -> int:
     """Schedule the demo's live rooms; the demo merchant's shop gets the first US slot."""
     rng = random.Random(f"{seed}:live")
+    on_the_hour = now.replace(minute=0, second=0, microsecond=0)
     sellers, hosts = await sellers_by_market(databases), await hosts_of_shops(databases)
     scheduled = 0
     for market, shops in sorted(sellers.items()):
@@ -87,7 +88,7 @@ async def schedule_rooms(
                     shop_id=shop_id,
                     market=market,
                     title=rng.choice(ROOM_TITLES).format(shop=shop_name)[:120],
-                    scheduled_at=now + timedelta(minutes=30) + timedelta(hours=7 * slot),
+                    scheduled_at=on_the_hour + timedelta(hours=1 + 7 * slot),
                     product_ids=shops[shop_id],
                 )
                 scheduled += 1
