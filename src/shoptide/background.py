@@ -1,11 +1,12 @@
-"""Background work of the embedded mode: outbox dispatch, expiry of unpaid checkouts and
-of flash deals.
+"""Background work of the embedded mode: outbox dispatch, and sweeps for what runs out or
+was left behind (unpaid checkouts, flash deals, stuck replays and transcodes).
 
 `shoptide worker` runs the same loop in its own process when the web app runs with
 SHOPTIDE_EMBEDDED_DISPATCHER=false.
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import structlog
 from fastapi import FastAPI
@@ -15,6 +16,7 @@ from shoptide.content import jobs as video_jobs
 from shoptide.db import Databases
 from shoptide.events import Dispatcher
 from shoptide.live import commerce as live_commerce
+from shoptide.live import media as live_media
 
 log = structlog.get_logger(__name__)
 
@@ -36,18 +38,22 @@ async def run_loop(databases: Databases, dispatcher: Dispatcher, interval: float
         sweeper.cancel()
 
 
+# Each sweep repairs what a stop or a crash left behind; each returns how many it took up.
+SWEEPS: tuple[tuple[str, Callable[[Databases], Awaitable[int]]], ...] = (
+    ("expired unpaid checkouts and flash deals", sweep_expired),
+    ("remuxed replays a dead process left processing", live_media.recover_replays),
+    ("requeued stalled video transcodes", video_jobs.requeue_stalled),
+)
+
+
 async def _sweep_forever(databases: Databases, interval: float) -> None:
-    while True:
-        try:
-            if expired := await sweep_expired(databases):
-                log.info("expired unpaid checkouts and flash deals", count=expired)
-        except Exception:
-            log.exception("expiry sweep failed")
-        try:  # at start too: a transcode that died with its process gets its event again
-            if stalled := await video_jobs.requeue_stalled(databases):
-                log.info("requeued stalled video transcodes", count=stalled)
-        except Exception:
-            log.exception("video transcode sweep failed")
+    while True:  # at start too
+        for done, sweep in SWEEPS:
+            try:
+                if count := await sweep(databases):
+                    log.info(done, count=count)
+            except Exception:  # one sweep's failure must not stop the others
+                log.exception("sweep failed", sweep=sweep.__name__)
         await asyncio.sleep(interval)
 
 

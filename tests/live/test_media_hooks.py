@@ -21,7 +21,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from shoptide.cli import app as cli
-from shoptide.db import Databases
+from shoptide.db import Databases, utcnow
 from shoptide.events import OutboxEvent
 from shoptide.live import media, rooms
 from shoptide.live.models import LiveRoom, RoomPin
@@ -610,3 +610,23 @@ def test_the_hooks_token_never_reaches_the_access_log(app: FastAPI) -> None:
     assert logging.getLogger("uvicorn.access").filter(record)
     assert "s3cret" not in record.getMessage()
     assert "/media-hooks/rtmp/publish?token=[redacted]&x=1" in record.getMessage()
+
+
+@needs_ffmpeg
+async def test_a_replay_left_processing_by_a_dead_process_is_remuxed_again(
+    client: httpx.AsyncClient, databases: Databases, settings: Settings, sample_flv: Path
+) -> None:
+    kept = await ended_room(client, databases, settings)
+    lost = await ended_room(client, databases, settings)
+    for room in (kept, lost):  # the hooks answered, then the process died before remuxing
+        async with media.room_session(databases, room.public_name) as session:
+            (await rooms.get(session, room.public_name)).replay_status = "processing"
+    recording_path(settings, kept.public_name, sample_flv)
+    later = utcnow() + timedelta(seconds=2 * media.REMUX_TIMEOUT_SECONDS + 1)
+
+    too_soon = await media.recover_replays(databases)
+    taken_up = await media.recover_replays(databases, now=later)
+
+    assert (too_soon, taken_up) == (0, 2)
+    assert (await load(databases, kept.public_name)).replay_status == "ready"
+    assert (await load(databases, lost.public_name)).replay_status == "failed"

@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -212,6 +212,30 @@ async def make_replay(databases: Databases, public_name: str, recording: Path) -
         room = await rooms.get(session, public_name)
         room.replay_status, room.replay_path = "ready", relative
     await asyncio.to_thread(recording.unlink, missing_ok=True)
+
+
+async def recover_replays(databases: Databases, *, now: datetime | None = None) -> int:
+    """Replays left "processing" by a process that died mid-remux: remux their recording
+    again, or mark them failed when it is gone. Returns how many were taken up."""
+    settled_before = (now or utcnow()) - timedelta(seconds=2 * REMUX_TIMEOUT_SECONDS)
+    records = databases.settings.media_server_root / "records"
+    stuck: list[str] = []
+    for cell in databases.settings.cells:
+        async with databases.session(cell, write=False) as session:
+            stuck += await session.scalars(
+                select(LiveRoom.public_name).where(
+                    LiveRoom.replay_status == "processing", LiveRoom.ended_at < settled_before
+                )
+            )
+    for public_name in stuck:
+        recordings = sorted(records.glob(f"{public_name}-*.flv"))
+        if recordings:
+            await make_replay(databases, public_name, recordings[-1])
+            continue
+        log.error("replay lost its recording", room=public_name)
+        async with room_session(databases, public_name) as session:
+            (await rooms.get(session, public_name)).replay_status = "failed"
+    return len(stuck)
 
 
 @dataclass(frozen=True)
