@@ -2,6 +2,7 @@
 business accounts and blocked words of the global cell, and each cell's shoppers, orders
 and video comments, read from that cell's own database."""
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,7 +17,7 @@ from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import User
 from shoptide.catalog.models import Category, Product
 from shoptide.content import service as content_service
-from shoptide.content.models import BlockedWord, VideoComment
+from shoptide.content.models import BlockedWord, Video, VideoComment
 from shoptide.errors import NotSignedIn
 from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
@@ -199,6 +200,40 @@ class VideoCommentAdmin(ModelView, model=VideoComment):
         )
 
 
+class VideoAdmin(ModelView, model=Video):
+    column_list = [
+        Video.id,
+        Video.market_code,
+        Video.shop_id,
+        Video.caption,
+        Video.status,
+        Video.view_count,
+        Video.like_count,
+        Video.created_at,
+    ]
+    column_searchable_list = [Video.caption]
+    column_default_sort = [(Video.id, True)]
+    can_create = can_edit = can_delete = False
+    name = "Video"
+    icon = "fa-solid fa-film"
+    media_dir: Path  # set by mount_admin: the admin app doesn't share the main app's state
+
+    @action(
+        name="take_down",
+        label="Take down",
+        confirmation_message="Take the selected videos down for everyone and delete their files?",
+    )
+    async def take_down(self, request: Request) -> RedirectResponse:
+        ids = [int(pk) for pk in request.query_params.get("pks", "").split(",") if pk.isdigit()]
+        async with self.session_maker() as session:
+            videos = await content_service.take_down(session, ids)
+            await session.commit()
+        await content_service.delete_files(self.media_dir, videos)
+        return RedirectResponse(
+            str(request.url_for("admin:list", identity=self.identity)), status_code=303
+        )
+
+
 def _cell_view(base: type[ModelView], cell: str) -> type[ModelView]:
     """A copy of `base` that reads the given cell's database, with its own URL."""
     label = f"{base.name_plural} · cell {cell}"
@@ -231,7 +266,9 @@ def mount_admin(app: FastAPI) -> None:
         console.add_view(view)
     for cell in databases.settings.cells:
         maker = async_sessionmaker(databases.engine(cell), expire_on_commit=False)
-        for base in (UserAdmin, OrderAdmin, VideoCommentAdmin):
+        for base in (UserAdmin, OrderAdmin, VideoAdmin, VideoCommentAdmin):
             cell_view = _cell_view(base, cell)
             console.add_view(cell_view)
             cell_view.session_maker = maker  # add_view bound it to the global cell; point it here
+            if issubclass(cell_view, VideoAdmin):
+                cell_view.media_dir = databases.settings.media_dir

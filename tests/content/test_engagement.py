@@ -173,3 +173,21 @@ async def test_an_operator_blocks_a_word_for_one_market_in_the_console(client, d
         assert [tuple(w) for w in words] == [("ID", "penipu")]
         with pytest.raises(Exception, match="“penipu”"):
             await service.check_comment(session, "ID", "Dasar penipu!")
+
+
+async def test_an_operator_takes_a_video_down_for_everyone_in_the_console(client, databases, video):
+    operator = await factories.operator(databases)
+    await client.post(
+        "/admin/login", data={"username": operator.email, "password": factories.PASSWORD}
+    )
+    media = databases.settings.media_dir
+    assert (media / video.playlist_path).is_file()
+
+    listing = await client.get("/admin/video-main/list")
+    taken = await client.get("/admin/video-main/action/take-down", params={"pks": str(video.id)})
+
+    assert listing.status_code == 200 and video.caption in listing.text
+    assert taken.status_code == 303
+    assert (await client.get(f"/api/v1/videos/US/{video.id}")).status_code == 404
+    assert (await load_video(databases, "US", video.id)).status == "removed"
+    assert not (media / video.playlist_path).exists()  # renditions, poster and upload deleted

@@ -238,9 +238,23 @@ async def remove_for_shop(
     async with databases.session(databases.settings.cell_of_market(market)) as session:
         video = await get_for_shop(session, video_id, shop_id=shop_id, market=market)
         video.status = "removed"
-    folder = databases.settings.media_dir / Path(video.upload_path).parent
-    await asyncio.to_thread(shutil.rmtree, folder, True)
+    await delete_files(databases.settings.media_dir, [video])
     return video
+
+
+async def take_down(session: AsyncSession, video_ids: Sequence[int]) -> list[Video]:
+    """An operator takes videos of any shop down; delete their files once this commits."""
+    videos = list(await session.scalars(select(Video).where(Video.id.in_(video_ids))))
+    for video in videos:
+        video.status = "removed"
+    return videos
+
+
+async def delete_files(media_dir: Path, videos: Sequence[Video]) -> None:
+    """A removed video's folder: the upload, its renditions and its poster."""
+    for video in videos:
+        if video.upload_path:
+            await asyncio.to_thread(shutil.rmtree, media_dir / Path(video.upload_path).parent, True)
 
 
 async def tagged_titles(session: AsyncSession, video: Video) -> list[Product]:
