@@ -1,8 +1,8 @@
 """content and live
 
-Revision ID: c201cf7fb717
+Revision ID: 4274bc39aab3
 Revises: 67bd420a7da9
-Create Date: 2026-11-26 12:30:32.669044
+Create Date: 2026-11-26 13:52:56.259756
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import shoptide.db
 
-revision: str = 'c201cf7fb717'
+revision: str = '4274bc39aab3'
 down_revision: str | None = '67bd420a7da9'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -121,6 +121,7 @@ def upgrade() -> None:
     sa.Column('starts_at', shoptide.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('ends_at', shoptide.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('per_viewer_limit', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['room_id'], ['live_room.id'], name=op.f('fk_flash_deal_room_id_live_room'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_flash_deal'))
     )
@@ -289,6 +290,29 @@ def upgrade() -> None:
     with op.batch_alter_table('video_product', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_video_product_video_id'), ['video_id'], unique=False)
 
+    op.create_table('deal_buyer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('deal_id', sa.Integer(), nullable=False),
+    sa.Column('shopper_id', sa.Integer(), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['deal_id'], ['flash_deal.id'], name=op.f('fk_deal_buyer_deal_id_flash_deal'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['shopper_id'], ['user_account.id'], name=op.f('fk_deal_buyer_shopper_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deal_buyer')),
+    sa.UniqueConstraint('deal_id', 'shopper_id', name=op.f('uq_deal_buyer_deal_id_shopper_id'))
+    )
+    op.create_table('deal_claim',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('checkout_id', sa.Integer(), nullable=False),
+    sa.Column('deal_id', sa.Integer(), nullable=False),
+    sa.Column('shopper_id', sa.Integer(), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['deal_id'], ['flash_deal.id'], name=op.f('fk_deal_claim_deal_id_flash_deal'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['shopper_id'], ['user_account.id'], name=op.f('fk_deal_claim_shopper_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deal_claim'))
+    )
+    with op.batch_alter_table('deal_claim', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deal_claim_checkout_id'), ['checkout_id'], unique=False)
+
     with op.batch_alter_table('cart_line', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source_kind', sa.String(length=10), server_default='', nullable=False))
         batch_op.add_column(sa.Column('source_id', sa.Integer(), nullable=True))
@@ -332,6 +356,11 @@ def downgrade() -> None:
         batch_op.drop_column('source_id')
         batch_op.drop_column('source_kind')
 
+    with op.batch_alter_table('deal_claim', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deal_claim_checkout_id'))
+
+    op.drop_table('deal_claim')
+    op.drop_table('deal_buyer')
     with op.batch_alter_table('video_product', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_video_product_video_id'))
 

@@ -62,11 +62,19 @@ async def live_room(databases, *, stock: int = 200, market: str = "US") -> Room:
     return Room(room.public_name, room.id, host, item)
 
 
-async def start_deal(client, room: Room, *, quantity: int, price: str = "9.99", seconds=120):
+async def start_deal(
+    client, room: Room, *, quantity: int, price: str = "9.99", seconds=120, per_viewer=0
+):
     return await client.post(
         f"/api/v1/live/{room.name}/deals",
         headers=room.host.headers,
-        json={"sku": room.sku, "price": price, "quantity": quantity, "seconds": seconds},
+        json={
+            "sku": room.sku,
+            "price": price,
+            "quantity": quantity,
+            "seconds": seconds,
+            "per_viewer_limit": per_viewer,
+        },
     )
 
 
@@ -168,6 +176,46 @@ async def test_a_declined_card_gives_the_units_back_to_the_deal(client, database
         left = await commerce.deal_remaining(s, await rooms.get(s, room.name), deal["id"])
         assert await s.scalar(select(func.count()).select_from(Reservation)) == 0
     assert left == 3
+
+
+async def test_a_viewer_buys_no_more_than_the_deals_limit_per_viewer(client, databases):
+    room = await live_room(databases, stock=20)
+    deal = (await start_deal(client, room, quantity=10, per_viewer=2)).json()
+    shopper, other = await factories.shopper(databases), await factories.shopper(databases)
+
+    two = await buy(client, room, shopper, deal_id=deal["id"], quantity=2)
+    third = await buy(client, room, shopper, deal_id=deal["id"], key="one-more-01")
+    others = await buy(client, room, other, deal_id=deal["id"], quantity=2)
+
+    assert (two.status_code, others.status_code) == (201, 201)
+    assert third.status_code == 409
+    assert third.json()["error"]["message"] == "This flash deal sells at most 2 per viewer."
+    async with databases.session("main", write=False) as s:
+        assert await commerce.deal_remaining(s, await rooms.get(s, room.name), deal["id"]) == 6
+
+
+async def test_a_declined_card_does_not_use_up_the_viewers_share_of_a_deal(client, app, databases):
+    room = await live_room(databases)
+    deal = (await start_deal(client, room, quantity=10, per_viewer=1)).json()
+    shopper = await factories.shopper(databases)
+
+    declined = await buy(client, room, shopper, deal_id=deal["id"], card="4000000000000002")
+    await app.state.dispatcher.run_once()  # CheckoutFailed gives the viewer's unit back
+    paid = await buy(client, room, shopper, deal_id=deal["id"], key="second-try-01")
+
+    assert (declined.status_code, paid.status_code) == (402, 201)
+
+
+async def test_one_viewers_concurrent_checkouts_cannot_pass_the_limit_together(client, databases):
+    room = await live_room(databases, stock=20)
+    deal = (await start_deal(client, room, quantity=10, per_viewer=2)).json()
+    shopper = await factories.shopper(databases)
+
+    responses = await asyncio.gather(
+        *(buy(client, room, shopper, deal_id=deal["id"], key=f"burst-{n:04d}") for n in range(6))
+    )
+
+    assert sorted(r.status_code for r in responses) == [201, 201, 409, 409, 409, 409]
 
 
 @pytest.mark.parametrize("buyers, units", [(1000, 100)])

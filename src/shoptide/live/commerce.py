@@ -7,13 +7,17 @@ personal price its shopper may use once, within OFFER_VALID_FOR, claimed in the 
 transaction as the checkout that uses it and given back if that checkout fails.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import InvalidOperation
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import UpdateBase
 
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.service import Sellable
@@ -25,7 +29,15 @@ from shoptide.errors import Conflict, InvalidInput, InvalidTransition, NotAllowe
 from shoptide.events import CheckoutFailed, Delivery, HandlerRegistry, LiveRoomEnded
 from shoptide.inventory import service as inventory_service
 from shoptide.live import rooms
-from shoptide.live.models import FlashDeal, LiveRoom, Offer, RoomPin, RoomProduct
+from shoptide.live.models import (
+    DealBuyer,
+    DealClaim,
+    FlashDeal,
+    LiveRoom,
+    Offer,
+    RoomPin,
+    RoomProduct,
+)
 from shoptide.markets.models import Market
 from shoptide.money import Money
 from shoptide.orders.service import OrderSource
@@ -52,7 +64,7 @@ def parse_price(text: str, currency: str) -> Money:
     return price
 
 
-async def _rows_updated(session: AsyncSession, statement: Update) -> int:
+async def _rows_updated(session: AsyncSession, statement: UpdateBase) -> int:
     return cast(CursorResult[Any], await session.execute(statement)).rowcount
 
 
@@ -104,6 +116,7 @@ class DealView:
             "price": self.price.format(locale),
             "list_price": self.sellable.price.format(locale),
             "quantity": self.deal.quantity,
+            "per_viewer": self.deal.per_viewer_limit,
             "remaining": self.remaining,
             "ends_at": self.deal.ends_at.isoformat(),
         }
@@ -118,8 +131,10 @@ async def start_deal(
     price: str,
     quantity: int,
     seconds: int,
+    per_viewer: int = 0,
 ) -> DealView:
-    """Set `quantity` units aside at a live-only price for `seconds`; raises OutOfStock."""
+    """Set `quantity` units aside at a live-only price for `seconds`, at most `per_viewer`
+    of them for one viewer (0: no limit); raises OutOfStock."""
     _ensure_live(room)
     sellable = await _room_sellable(cell, global_, room, sku)
     deal_price = parse_price(price, sellable.price.currency)
@@ -129,6 +144,8 @@ async def start_deal(
         raise InvalidInput(f"A flash deal sells 1 to {MAX_DEAL_UNITS} units.")
     if not DEAL_SECONDS[0] <= seconds <= DEAL_SECONDS[1]:
         raise InvalidInput("A flash deal runs from 10 seconds to 60 minutes.")
+    if not 0 <= per_viewer <= quantity:
+        raise InvalidInput("The limit per viewer is between 0 (none) and the deal's units.")
     if await _active_deal_of_variant(cell, room, sellable.variant_id) is not None:
         raise Conflict(f"{sellable.title} already has a flash deal running.")
     deal = FlashDeal(
@@ -139,6 +156,7 @@ async def start_deal(
         currency=deal_price.currency,
         quantity=quantity,
         ends_at=utcnow() + timedelta(seconds=seconds),
+        per_viewer_limit=per_viewer,
     )
     cell.add(deal)
     await cell.flush()
@@ -375,38 +393,80 @@ def _claim_offer(offer_id: int, shopper_id: int) -> OpenHook:
     return claim
 
 
-def _deal_still_on(deal_id: int) -> OpenHook:
-    async def check(session: AsyncSession, checkout: Checkout) -> None:
-        on = await session.scalar(
-            select(FlashDeal.id).where(
+def _upsert(session: AsyncSession) -> Callable[..., Any]:
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def _count_units(session: AsyncSession, deal: FlashDeal, shopper_id: int, units: int) -> None:
+    """Raise the viewer's count of the deal's units, or refuse past its limit. One
+    conditional upsert, so two checkouts of one viewer can't pass the limit together."""
+    limit = deal.per_viewer_limit
+    refusal = Conflict(f"This flash deal sells at most {limit} per viewer.")
+    if units > limit:
+        raise refusal
+    counted = await _rows_updated(
+        session,
+        _upsert(session)(DealBuyer)
+        .values(deal_id=deal.id, shopper_id=shopper_id, units=units)
+        .on_conflict_do_update(
+            index_elements=["deal_id", "shopper_id"],
+            set_={"units": DealBuyer.units + units},
+            where=DealBuyer.units + units <= limit,
+        ),
+    )
+    if not counted:
+        raise refusal
+
+
+def _claim_deal(deal_id: int, shopper_id: int, units: int) -> OpenHook:
+    async def claim(session: AsyncSession, checkout: Checkout) -> None:
+        deal = await session.scalar(
+            select(FlashDeal).where(
                 FlashDeal.id == deal_id, FlashDeal.status == "active", FlashDeal.ends_at > utcnow()
             )
         )
-        if on is None:
+        if deal is None:
             raise Conflict("This flash deal has ended.")
+        if deal.per_viewer_limit:
+            await _count_units(session, deal, shopper_id, units)
+            session.add(
+                DealClaim(
+                    checkout_id=checkout.id, deal_id=deal.id, shopper_id=shopper_id, units=units
+                )
+            )
 
-    return check
+    return claim
 
 
-async def give_back_offers(session: AsyncSession, *, checkout_id: int) -> None:
-    """A checkout that used an offer failed: the shopper may use it again while it lasts."""
+async def give_back_claims(session: AsyncSession, *, checkout_id: int) -> None:
+    """A checkout failed: its shopper may use the offer again while it lasts, and the deal
+    units it counted no longer count against the viewer's limit."""
     now = utcnow()
     for offer in await session.scalars(
         select(Offer).where(Offer.checkout_id == checkout_id, Offer.status == "used")
     ):
         offer.checkout_id = None
         offer.status = "accepted" if offer.valid_until and offer.valid_until > now else "expired"
+    for claim in await session.scalars(
+        select(DealClaim).where(DealClaim.checkout_id == checkout_id)
+    ):
+        await session.execute(
+            update(DealBuyer)
+            .where(DealBuyer.deal_id == claim.deal_id, DealBuyer.shopper_id == claim.shopper_id)
+            .values(units=DealBuyer.units - claim.units)
+        )
+        await session.delete(claim)  # in the same transaction: a redelivery finds nothing
 
 
 def register_handlers(registry: HandlerRegistry, databases: Databases) -> None:
-    async def give_back_failed_offers(delivery: Delivery) -> None:
+    async def give_back_failed_claims(delivery: Delivery) -> None:
         async with databases.session(delivery.cell) as session:
-            await give_back_offers(session, checkout_id=delivery.payload["checkout_id"])
+            await give_back_claims(session, checkout_id=delivery.payload["checkout_id"])
 
     async def end_deals_of_ended_room(delivery: Delivery) -> None:
         await end_due_deals(databases, delivery.cell)
 
-    registry.register(CheckoutFailed, "live.give_back_failed_offers", give_back_failed_offers)
+    registry.register(CheckoutFailed, "live.give_back_failed_claims", give_back_failed_claims)
     registry.register(LiveRoomEnded, "live.end_deals_of_ended_room", end_deals_of_ended_room)
 
 
@@ -454,7 +514,7 @@ async def drawer_item(
         if deal.variant_id != sellable.variant_id:
             raise InvalidInput("That flash deal is for another product.")
         price, pool = Money(deal.price_minor, deal.currency), deal_pool(deal.id)
-        hook, what = _deal_still_on(deal.id), "deal"
+        hook, what = _claim_deal(deal.id, shopper_id, order.quantity), "deal"
     elif order.offer_id is not None:
         offer = await get_offer(cell, room, order.offer_id)
         if offer.shopper_id != shopper_id or offer.variant_id != sellable.variant_id:

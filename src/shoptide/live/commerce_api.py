@@ -161,6 +161,7 @@ class DealIn(BaseModel):
     price: str = Field(max_length=20, examples=["9.99"], description="In the room's currency")
     quantity: int = Field(description="Units set aside from the shelf for the deal")
     seconds: int = Field(description="How long the deal runs, 10 to 3600")
+    per_viewer_limit: int = Field(default=0, description="Units one viewer may buy; 0: no limit")
 
 
 class DealRead(BaseModel):
@@ -170,6 +171,7 @@ class DealRead(BaseModel):
     price: MoneyRead
     list_price: MoneyRead
     quantity: int
+    per_viewer_limit: int
     remaining: int
     ends_at: datetime
 
@@ -183,6 +185,7 @@ def _deal_read(view: commerce.DealView, locale: str) -> DealRead:
         price=money_read(deal.price_minor, deal.currency, locale),
         list_price=money_read(price.amount, price.currency, locale),
         quantity=deal.quantity,
+        per_viewer_limit=deal.per_viewer_limit,
         remaining=view.remaining,
         ends_at=deal.ends_at,
     )
@@ -202,6 +205,7 @@ async def start_deal(
         price=body.price,
         quantity=body.quantity,
         seconds=body.seconds,
+        per_viewer=body.per_viewer_limit,
     )
     return _deal_read(view, locale)
 

@@ -92,6 +92,7 @@ async def start_deal(
     price: Annotated[str, Form(max_length=20)],
     quantity: Annotated[int, Form()],
     seconds: Annotated[int, Form()],
+    per_viewer: Annotated[int, Form()] = 0,
 ) -> HTMLResponse:
     try:
         await selling.start_deal(
@@ -103,9 +104,16 @@ async def start_deal(
             price=price,
             quantity=quantity,
             seconds=seconds,
+            per_viewer=per_viewer,
         )
     except DomainError as exc:
-        form = {"sku": sku, "price": price, "quantity": quantity, "seconds": seconds}
+        form = {
+            "sku": sku,
+            "price": price,
+            "quantity": quantity,
+            "seconds": seconds,
+            "per_viewer": per_viewer,
+        }
         return await _deal_console(
             page, databases, public_name, status_code=exc.status_code, error=exc.message, form=form
         )

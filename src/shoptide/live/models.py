@@ -85,6 +85,33 @@ class FlashDeal(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     status: Mapped[str] = mapped_column(String(10), default="active", index=True)  # |ended
+    # units one viewer may buy at the deal price; 0: as many as the deal holds
+    per_viewer_limit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class DealBuyer(Base):
+    """Units a viewer holds or bought at a deal's price: one row, raised with a conditional
+    upsert, so concurrent checkouts of one viewer can't pass the deal's limit together."""
+
+    __tablename__ = "deal_buyer"
+    __table_args__ = (UniqueConstraint("deal_id", "shopper_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("flash_deal.id", ondelete="CASCADE"))
+    shopper_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DealClaim(Base):
+    """A checkout's units of a deal, to give back to its buyer's count if it fails."""
+
+    __tablename__ = "deal_claim"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkout_id: Mapped[int] = mapped_column(Integer, index=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("flash_deal.id", ondelete="CASCADE"))
+    shopper_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    units: Mapped[int] = mapped_column(Integer)
 
 
 class Offer(Base):

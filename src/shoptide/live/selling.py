@@ -28,6 +28,7 @@ async def start_deal(
     price: str,
     quantity: int,
     seconds: int,
+    per_viewer: int = 0,
 ) -> tuple[DealView, str]:
     """The host starts a flash deal; returns it with the room market's locale."""
     async with rooms.in_room(databases, public_name, write=True) as scope:
@@ -40,6 +41,7 @@ async def start_deal(
             price=price,
             quantity=quantity,
             seconds=seconds,
+            per_viewer=per_viewer,
         )
         locale = scope.market.locale
     await hub.publish(public_name, {"type": "deal", "deal": view.message(locale)})
