@@ -1,4 +1,4 @@
-"""The `shoptide` command: serve, demo, db, worker."""
+"""The `shoptide` command: serve, demo, db, worker, media, feed."""
 
 import asyncio
 import shutil
@@ -18,6 +18,8 @@ db_app = typer.Typer(help="Databases of every cell.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 media_app = typer.Typer(help="Live video: nginx with the RTMP module.", no_args_is_help=True)
 app.add_typer(media_app, name="media")
+feed_app = typer.Typer(help="The For You feed's ranking.", no_args_is_help=True)
+app.add_typer(feed_app, name="feed")
 
 Host = Annotated[str, typer.Option(help="Interface to listen on")]
 Port = Annotated[int, typer.Option(help="Port to listen on")]
@@ -198,3 +200,34 @@ def media_run_nginx(app_url: AppUrl = "http://127.0.0.1:8000", user: WorkerUser 
     media.install_nginx_config(config, prefix, worker_user=user)
     command = media.nginx_command(prefix)
     os.execvp(command[0], command)
+
+
+def _default_feed_dataset() -> Path:
+    import shoptide
+
+    repo_root = Path(shoptide.__file__).parents[2]
+    return repo_root.parent / "shared" / "data" / "amazon-beauty" / "Beauty.txt"
+
+
+@feed_app.command("evaluate")
+def feed_evaluate(
+    dataset: Annotated[
+        Path | None,
+        typer.Option(help="Sequences file, `user item item ...` per line (default: Beauty.txt)"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Offline ranking quality (HR@k, NDCG@k, leave-one-out) of the feed and baselines."""
+    import json
+
+    from shoptide.feed import evaluation
+
+    path = dataset or _default_feed_dataset()
+    if not path.is_file():
+        typer.echo(f"dataset not found: {path} (give one with --dataset)", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"loading {path}", err=True)
+    results = evaluation.evaluate(
+        evaluation.load_dataset(path), progress=lambda line: typer.echo(line, err=True)
+    )
+    typer.echo(json.dumps(results) if as_json else evaluation.format_table(results))

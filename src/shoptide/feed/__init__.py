@@ -1,0 +1,1 @@
+"""The For You feed: ranking what a shopper sees next."""
