@@ -168,6 +168,17 @@ class BlockedWordAdmin(ModelView, model=BlockedWord):
         data["word"] = content_service.normal_word(str(data.get("word") or ""))
 
 
+def _selected(request: Request) -> list[int]:
+    """The ids of the rows an action was run on."""
+    return [int(pk) for pk in request.query_params.get("pks", "").split(",") if pk.isdigit()]
+
+
+def _back_to_list(request: Request, view: ModelView) -> RedirectResponse:
+    return RedirectResponse(
+        str(request.url_for("admin:list", identity=view.identity)), status_code=303
+    )
+
+
 class VideoCommentAdmin(ModelView, model=VideoComment):
     column_list = [
         VideoComment.id,
@@ -190,14 +201,11 @@ class VideoCommentAdmin(ModelView, model=VideoComment):
     )
     async def remove(self, request: Request) -> RedirectResponse:
         """Through the content service, so the video's comment count follows."""
-        ids = [int(pk) for pk in request.query_params.get("pks", "").split(",") if pk.isdigit()]
         async with self.session_maker() as session:
-            for comment_id in ids:
+            for comment_id in _selected(request):
                 await content_service.remove_comment(session, comment_id)
             await session.commit()
-        return RedirectResponse(
-            str(request.url_for("admin:list", identity=self.identity)), status_code=303
-        )
+        return _back_to_list(request, self)
 
 
 class VideoAdmin(ModelView, model=Video):
@@ -224,14 +232,11 @@ class VideoAdmin(ModelView, model=Video):
         confirmation_message="Take the selected videos down for everyone and delete their files?",
     )
     async def take_down(self, request: Request) -> RedirectResponse:
-        ids = [int(pk) for pk in request.query_params.get("pks", "").split(",") if pk.isdigit()]
         async with self.session_maker() as session:
-            videos = await content_service.take_down(session, ids)
+            videos = await content_service.take_down(session, _selected(request))
             await session.commit()
         await content_service.delete_files(self.media_dir, videos)
-        return RedirectResponse(
-            str(request.url_for("admin:list", identity=self.identity)), status_code=303
-        )
+        return _back_to_list(request, self)
 
 
 def _cell_view(base: type[ModelView], cell: str) -> type[ModelView]:

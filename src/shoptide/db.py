@@ -9,9 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, DateTime, MetaData, event
+from sqlalchemy import Connection, CursorResult, DateTime, MetaData, event
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.types import TypeDecorator
 
 from shoptide.settings import GLOBAL_CELL, Settings
@@ -62,6 +67,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+async def rows_updated(session: AsyncSession, statement: UpdateBase) -> int:
+    """How many rows a conditional UPDATE (or upsert) changed: the check-and-set of hot rows."""
+    return cast(CursorResult[Any], await session.execute(statement)).rowcount
+
+
+def upsert(session: AsyncSession, model: type["Base"]) -> PostgresInsert | SqliteInsert:
+    """INSERT with ON CONFLICT clauses, in the dialect of the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(model)
+    return sqlite_insert(model)
 
 
 def _is_sqlite(url: str) -> bool:

@@ -16,13 +16,10 @@ from typing import Any
 
 import structlog
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql.dml import Insert
 
-from shoptide.db import Base, Databases, UTCDateTime, utcnow
+from shoptide.db import Base, Databases, UTCDateTime, upsert, utcnow
 
 log = structlog.get_logger(__name__)
 
@@ -186,11 +183,6 @@ class HandlerRegistry:
         return dict(self._handlers.get(event_type, {}))
 
 
-def _insert_ignoring_duplicates(session: AsyncSession, model: type[Base]) -> Insert:
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(model).on_conflict_do_nothing()
-
-
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 300))
 
@@ -278,7 +270,7 @@ class Dispatcher:
             if handled:
                 # another dispatcher may have recorded some of these: keep the first record
                 await session.execute(
-                    _insert_ignoring_duplicates(session, OutboxDelivery),
+                    upsert(session, OutboxDelivery).on_conflict_do_nothing(),
                     [{"event_id": e, "handler": h, "delivered_at": now} for e, h in handled],
                 )
             for event in await session.scalars(

@@ -1,5 +1,6 @@
 """One Settings object for the whole process (env prefix SHOPTIDE_)."""
 
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -65,6 +66,11 @@ class Settings(BaseSettings):
         if cell in self.cell_urls:
             return self.cell_urls[cell]
         return f"sqlite+aiosqlite:///{(self.data_dir / f'{cell}.db').resolve()}"
+
+    @property
+    def reservation_ttl(self) -> timedelta:
+        """How long a checkout holds its stock while the payment goes through."""
+        return timedelta(seconds=self.reservation_ttl_seconds)
 
     @property
     def media_dir(self) -> Path:

@@ -1,4 +1,3 @@
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
@@ -195,7 +194,7 @@ async def checkout(
         idempotency_key=idempotency_key,
         address=address,
         card_number=body.card_number,
-        ttl=timedelta(seconds=settings.reservation_ttl_seconds),
+        ttl=settings.reservation_ttl,
     )
     if result.paid and not result.replayed:
         await save_new_address(databases, cell, user.user_id, market.code, body)

@@ -1,6 +1,5 @@
 import uuid
 from dataclasses import asdict
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -143,7 +142,7 @@ async def place_order(
             idempotency_key=idempotency_key,
             address=address,
             card_number=card_number,
-            ttl=timedelta(seconds=settings.reservation_ttl_seconds),
+            ttl=settings.reservation_ttl,
         )
     except DomainError as exc:
         return await _checkout_form(

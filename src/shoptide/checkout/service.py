@@ -8,9 +8,8 @@ own short units of work: reserve + create orders, then charge, then settle.
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +18,7 @@ from shoptide.catalog import service as catalog_service
 from shoptide.catalog.service import Sellable
 from shoptide.checkout.models import MAX_LINE_QUANTITY, CartLine, Checkout
 from shoptide.content import service as content_service
-from shoptide.db import Databases, utcnow
+from shoptide.db import Databases, rows_updated, utcnow
 from shoptide.errors import InvalidInput, NotFound, OutOfStock
 from shoptide.inventory import service as inventory_service
 from shoptide.inventory.models import SHELF
@@ -332,11 +331,6 @@ def _direct_opener(
     return open_
 
 
-async def _rows_updated(session: AsyncSession, statement: Update) -> int:
-    """How many rows a conditional UPDATE changed (an UPDATE's result is a CursorResult)."""
-    return cast(CursorResult[Any], await session.execute(statement)).rowcount
-
-
 async def _remove_bought_from_cart(
     session: AsyncSession, shopper_id: int, orders: Sequence[Order]
 ) -> None:
@@ -363,7 +357,7 @@ async def _settle(
     """Step 3, one transaction: paid → stock sold, cart emptied; declined → all put back."""
     async with databases.session(cell) as session:
         new_status = "paid" if outcome.succeeded else "failed"
-        moved = await _rows_updated(
+        moved = await rows_updated(
             session,
             update(Checkout)
             .where(Checkout.id == checkout.id, Checkout.status == "pending_payment")
@@ -503,7 +497,7 @@ async def expire_stale(databases: Databases, cell: str, *, now: datetime | None 
         for checkout_id in await inventory_service.expired_checkout_ids(
             session, now=now or utcnow()
         ):
-            moved = await _rows_updated(
+            moved = await rows_updated(
                 session,
                 update(Checkout)
                 .where(Checkout.id == checkout_id, Checkout.status == "pending_payment")

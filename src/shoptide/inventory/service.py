@@ -3,11 +3,12 @@ conditional UPDATE, never read-then-write, so two buyers can't take the same uni
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple
 
-from sqlalchemy import CursorResult, Update, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoptide.db import rows_updated
 from shoptide.errors import OutOfStock
 from shoptide.inventory.models import SHELF, Reservation, Stock
 
@@ -94,7 +95,7 @@ async def reserve(
         )
     await session.flush()
     for item in sorted(items, key=lambda i: stock_ids[i.variant_id, i.pool]):
-        taken = await _rows_updated(
+        taken = await rows_updated(
             session,
             update(Stock)
             .where(
@@ -108,13 +109,9 @@ async def reserve(
             raise OutOfStock(f"Sorry, {item.label} doesn't have {item.quantity} left in stock.")
 
 
-async def _rows_updated(session: AsyncSession, statement: Update) -> int:
-    return cast(CursorResult[Any], await session.execute(statement)).rowcount
-
-
 async def _give_back(session: AsyncSession, stock_id: int, quantity: int) -> None:
     """Units go back to their pool while it is open, else to the variant's shelf."""
-    if await _rows_updated(
+    if await rows_updated(
         session,
         update(Stock)
         .where(Stock.id == stock_id, Stock.is_open)
@@ -129,7 +126,7 @@ async def open_pool(
     session: AsyncSession, *, variant_id: int, market: str, pool: str, quantity: int, label: str
 ) -> None:
     """Move units from the shelf into a pool of their own; raises OutOfStock."""
-    moved = await _rows_updated(
+    moved = await rows_updated(
         session,
         update(Stock)
         .where(
@@ -149,7 +146,7 @@ async def open_pool(
 async def close_pool(session: AsyncSession, *, market: str, pool: str) -> int:
     """Put a pool's unsold units back on the shelf; returns how many. Units of checkouts
     still unpaid follow later, when they are released."""
-    closing = await _rows_updated(
+    closing = await rows_updated(
         session,
         update(Stock)
         .where(Stock.market_code == market, Stock.pool == pool, Stock.is_open)
@@ -168,11 +165,17 @@ async def close_pool(session: AsyncSession, *, market: str, pool: str) -> int:
     return left
 
 
-async def pool_level(session: AsyncSession, *, market: str, pool: str) -> int:
-    available = await session.scalar(
-        select(Stock.available).where(Stock.market_code == market, Stock.pool == pool)
+async def pool_levels(
+    session: AsyncSession, *, market: str, pools: Sequence[str]
+) -> dict[str, int]:
+    """Units left in each pool (0 for a pool that doesn't exist), in one query."""
+    rows = await session.execute(
+        select(Stock.pool, Stock.available).where(
+            Stock.market_code == market, Stock.pool.in_(list(pools))
+        )
     )
-    return available or 0
+    found: dict[str, int] = {pool: available for pool, available in rows}
+    return {pool: found.get(pool, 0) for pool in pools}
 
 
 async def _take_reservations(session: AsyncSession, checkout_id: int) -> list[tuple[int, int]]:

@@ -7,24 +7,20 @@ personal price its shopper may use once, within OFFER_VALID_FOR, claimed in the 
 transaction as the checkout that uses it and given back if that checkout fails.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import InvalidOperation
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import UpdateBase
 
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.service import Sellable
 from shoptide.checkout import service as checkout_service
 from shoptide.checkout.models import Checkout
 from shoptide.checkout.service import Attempt, CheckoutResult, OpenHook
-from shoptide.db import Databases, utcnow
+from shoptide.db import Databases, rows_updated, upsert, utcnow
 from shoptide.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
 from shoptide.events import CheckoutFailed, Delivery, HandlerRegistry, LiveRoomEnded
 from shoptide.inventory import service as inventory_service
@@ -62,10 +58,6 @@ def parse_price(text: str, currency: str) -> Money:
     if price.amount <= 0:
         raise InvalidInput("The price must be more than zero.")
     return price
-
-
-async def _rows_updated(session: AsyncSession, statement: UpdateBase) -> int:
-    return cast(CursorResult[Any], await session.execute(statement)).rowcount
 
 
 def _ensure_live(room: LiveRoom) -> None:
@@ -185,7 +177,7 @@ async def _active_deal_of_variant(
 
 async def end_deal(cell: AsyncSession, deal: FlashDeal) -> int:
     """Close the deal; its unsold units go back to the shelf. Returns how many."""
-    moved = await _rows_updated(
+    moved = await rows_updated(
         cell,
         update(FlashDeal)
         .where(FlashDeal.id == deal.id, FlashDeal.status == "active")
@@ -219,21 +211,19 @@ async def active_deals(cell: AsyncSession, global_: AsyncSession, room: LiveRoom
     sellables = await catalog_service.sellables(
         global_, [d.variant_id for d in deals], market=room.market_code
     )
+    left = await inventory_service.pool_levels(
+        cell, market=room.market_code, pools=[deal_pool(d.id) for d in deals]
+    )
     return [
-        DealView(
-            d,
-            sellables[d.variant_id],
-            await inventory_service.pool_level(cell, market=room.market_code, pool=deal_pool(d.id)),
-        )
+        DealView(d, sellables[d.variant_id], left[deal_pool(d.id)])
         for d in deals
         if d.variant_id in sellables
     ]
 
 
 async def deal_remaining(cell: AsyncSession, room: LiveRoom, deal_id: int) -> int:
-    return await inventory_service.pool_level(
-        cell, market=room.market_code, pool=deal_pool(deal_id)
-    )
+    pool = deal_pool(deal_id)
+    return (await inventory_service.pool_levels(cell, market=room.market_code, pools=[pool]))[pool]
 
 
 async def end_due_deals(databases: Databases, cell: str, *, now: datetime | None = None) -> int:
@@ -377,7 +367,7 @@ def offer_usable(offer: Offer) -> bool:
 
 def _claim_offer(offer_id: int, shopper_id: int) -> OpenHook:
     async def claim(session: AsyncSession, checkout: Checkout) -> None:
-        if not await _rows_updated(
+        if not await rows_updated(
             session,
             update(Offer)
             .where(
@@ -393,10 +383,6 @@ def _claim_offer(offer_id: int, shopper_id: int) -> OpenHook:
     return claim
 
 
-def _upsert(session: AsyncSession) -> Callable[..., Any]:
-    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 async def _count_units(session: AsyncSession, deal: FlashDeal, shopper_id: int, units: int) -> None:
     """Raise the viewer's count of the deal's units, or refuse past its limit. One
     conditional upsert, so two checkouts of one viewer can't pass the limit together."""
@@ -404,9 +390,9 @@ async def _count_units(session: AsyncSession, deal: FlashDeal, shopper_id: int, 
     refusal = Conflict(f"This flash deal sells at most {limit} per viewer.")
     if units > limit:
         raise refusal
-    counted = await _rows_updated(
+    counted = await rows_updated(
         session,
-        _upsert(session)(DealBuyer)
+        upsert(session, DealBuyer)
         .values(deal_id=deal.id, shopper_id=shopper_id, units=units)
         .on_conflict_do_update(
             index_elements=["deal_id", "shopper_id"],

@@ -1,6 +1,6 @@
 """Buying and bargaining in a live room over the JSON API (apps, and the load tests)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
@@ -64,7 +64,7 @@ async def buy(
         market,
         idempotency_key.strip(),
         address,
-        timedelta(seconds=settings.reservation_ttl_seconds),
+        settings.reservation_ttl,
     )
     order = RoomOrder(body.sku, body.quantity, body.deal_id, body.offer_id)
     result, item = await commerce.buy(

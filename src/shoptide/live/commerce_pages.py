@@ -8,7 +8,6 @@ message (live_commerce.js lets htmx swap those in).
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -154,12 +153,13 @@ async def _offer_rows(scope: rooms.RoomScope, offers: list[Offer]) -> list[Offer
     sellables = await catalog_service.sellables(
         scope.global_, [o.variant_id for o in offers], market=scope.room.market_code
     )
+    buyers = await accounts_service.display_names(scope.cell, [o.shopper_id for o in offers])
     rows = []
     for offer in offers:
-        buyer = await accounts_service.get(scope.cell, offer.shopper_id)
         sellable = sellables.get(offer.variant_id)
         title = f"{sellable.title} ({sellable.variant_label})" if sellable else "?"
-        rows.append(OfferRow(offer, buyer.display_name, title, sellable.sku if sellable else ""))
+        sku = sellable.sku if sellable else ""
+        rows.append(OfferRow(offer, buyers.get(offer.shopper_id, "?"), title, sku))
     return rows
 
 
@@ -395,7 +395,7 @@ async def buy(
             page.market,
             idempotency_key.strip(),
             address,
-            timedelta(seconds=settings.reservation_ttl_seconds),
+            settings.reservation_ttl,
         )
         result, item = await commerce.buy(
             databases,
