@@ -93,12 +93,14 @@ async def test_a_charge_that_lands_after_the_checkout_expired_is_refunded(databa
         databases,
         gateway,
         cell="main",
-        shopper_id=buyer.id,
-        market=market,
-        idempotency_key="late-charge-1",
+        attempt=checkout_service.Attempt(
+            buyer.id,
+            market,
+            "late-charge-1",
+            orders_service.ShippingAddress("A", "1 St", "", "Town", "1", "US", ""),
+            timedelta(minutes=15),
+        ),
         card_number="4242424242424242",
-        address=orders_service.ShippingAddress("A", "1 St", "", "Town", "1", "US", ""),
-        ttl=timedelta(minutes=15),
     )
 
     assert result.checkout.status == "expired"

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Header, Response, status
 from fastapi.responses import JSONResponse
 
 from shoptide.accounts import service as accounts_service
+from shoptide.accounts.service import Principal
 from shoptide.catalog.schemas import money_read
 from shoptide.checkout import service
 from shoptide.checkout.schemas import (
@@ -14,6 +15,7 @@ from shoptide.checkout.schemas import (
     CheckoutIn,
     CheckoutRead,
 )
+from shoptide.db import Databases
 from shoptide.deps import (
     CellRead,
     CellWrite,
@@ -29,6 +31,7 @@ from shoptide.errors import InvalidInput
 from shoptide.markets.models import Market
 from shoptide.orders.models import ShippingAddress
 from shoptide.orders.schemas import order_read
+from shoptide.settings import Settings
 
 router = APIRouter(tags=["cart & checkout"])
 
@@ -127,6 +130,20 @@ async def shipping_address(
     return ShippingAddress(country_code=market, **fields)
 
 
+async def attempt_for(
+    databases: Databases,
+    settings: Settings,
+    cell: str,
+    user: Principal,
+    market: Market,
+    body: CheckoutIn,
+    key: str,
+) -> service.Attempt:
+    """A checkout attempt from an API body (its address) and the Idempotency-Key."""
+    address = await shipping_address(databases, cell, user.user_id, market.code, body)
+    return service.Attempt(user.user_id, market, key, address, settings.reservation_ttl)
+
+
 async def save_new_address(
     databases: DatabasesDep, cell: str, user_id: int, market: str, body: CheckoutIn
 ) -> None:
@@ -184,17 +201,9 @@ async def checkout(
     idempotency_key: Annotated[str, Header(min_length=8, max_length=100)],
 ) -> CheckoutRead | JSONResponse:
     """Pay for the cart. Send the same Idempotency-Key to retry safely."""
-    address = await shipping_address(databases, cell, user.user_id, market.code, body)
+    attempt = await attempt_for(databases, settings, cell, user, market, body, idempotency_key)
     result = await service.place(
-        databases,
-        gateway,
-        cell=cell,
-        shopper_id=user.user_id,
-        market=market,
-        idempotency_key=idempotency_key,
-        address=address,
-        card_number=body.card_number,
-        ttl=settings.reservation_ttl,
+        databases, gateway, cell=cell, attempt=attempt, card_number=body.card_number
     )
     if result.paid and not result.replayed:
         await save_new_address(databases, cell, user.user_id, market.code, body)

@@ -21,8 +21,10 @@ from shoptide.deps import (
     SettingsDep,
 )
 from shoptide.errors import DomainError
+from shoptide.markets.models import Market
 from shoptide.orders.models import ShippingAddress
 from shoptide.payments.gateway import TEST_CARDS
+from shoptide.settings import Settings
 from shoptide.web.rendering import Page, PageDep
 
 router = APIRouter()
@@ -116,6 +118,14 @@ def address_from_form(form: dict[str, str], market: str) -> ShippingAddress:
     return ShippingAddress(country_code=market, **address.model_dump())
 
 
+def attempt_from_form(
+    form: dict[str, str], *, key: str, shopper_id: int, market: Market, settings: Settings
+) -> service.Attempt:
+    """A checkout attempt from a page's form (its shipping address) and idempotency key."""
+    address = address_from_form(form, market.code)
+    return service.Attempt(shopper_id, market, key, address, settings.reservation_ttl)
+
+
 @router.post("/checkout", dependencies=[CsrfChecked], response_model=None)
 async def place_order(
     request: Request,
@@ -132,17 +142,15 @@ async def place_order(
 ) -> HTMLResponse | RedirectResponse:
     form = {k: str(v) for k, v in (await request.form()).items()}
     try:
-        address = address_from_form(form, page.market.code)
-        result = await service.place(
-            databases,
-            gateway,
-            cell=cell_name,
+        attempt = attempt_from_form(
+            form,
+            key=idempotency_key,
             shopper_id=user.user_id,
             market=page.market,
-            idempotency_key=idempotency_key,
-            address=address,
-            card_number=card_number,
-            ttl=settings.reservation_ttl,
+            settings=settings,
+        )
+        result = await service.place(
+            databases, gateway, cell=cell_name, attempt=attempt, card_number=card_number
         )
     except DomainError as exc:
         return await _checkout_form(
@@ -167,7 +175,7 @@ async def place_order(
     if not result.replayed:
         async with databases.session(cell_name) as session:  # prefills the next checkout
             await accounts_service.remember_address(
-                session, user_id=user.user_id, **asdict(address)
+                session, user_id=user.user_id, **asdict(attempt.address)
             )
     page.flash(page.gettext("Thank you! Your order is placed and paid."))
     if len(result.orders) == 1:

@@ -235,13 +235,16 @@ def _drafts_by_shop(
 
 @dataclass(frozen=True)
 class Attempt:
-    """Who pays, where to, and under which idempotency key."""
+    """Who pays, where to, and under which idempotency key (compared trimmed)."""
 
     shopper_id: int
     market: Market
     key: str
     address: ShippingAddress
     ttl: timedelta
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.key.strip())
 
 
 async def _record_checkout(
@@ -428,18 +431,13 @@ async def place(
     gateway: PaymentGateway,
     *,
     cell: str,
-    shopper_id: int,
-    market: Market,
-    idempotency_key: str,
-    address: ShippingAddress,
+    attempt: Attempt,
     card_number: str,
-    ttl: timedelta,
 ) -> CheckoutResult:
     """Turn the cart into paid orders, or leave cart and stock as they were.
 
     The same idempotency key always returns the same checkout, whatever its outcome.
     """
-    attempt = Attempt(shopper_id, market, idempotency_key.strip(), address, ttl)
     return await _complete(
         databases,
         gateway,

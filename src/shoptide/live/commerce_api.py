@@ -8,9 +8,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from shoptide.catalog.schemas import MoneyRead, money_read
-from shoptide.checkout.api import checkout_response, save_new_address, shipping_address
+from shoptide.checkout.api import attempt_for, checkout_response, save_new_address
 from shoptide.checkout.schemas import CheckoutIn, CheckoutRead
-from shoptide.checkout.service import Attempt
 from shoptide.deps import (
     CurrentCell,
     CurrentMarket,
@@ -58,14 +57,7 @@ async def buy(
     idempotency_key: Annotated[str, Header(min_length=8, max_length=100)],
 ) -> CheckoutRead | JSONResponse:
     """Buy one line in the room, without the cart; the room is the order's source."""
-    address = await shipping_address(databases, cell, user.user_id, market.code, body)
-    attempt = Attempt(
-        user.user_id,
-        market,
-        idempotency_key.strip(),
-        address,
-        settings.reservation_ttl,
-    )
+    attempt = await attempt_for(databases, settings, cell, user, market, body, idempotency_key)
     order = RoomOrder(body.sku, body.quantity, body.deal_id, body.offer_id)
     result, item = await commerce.buy(
         databases,

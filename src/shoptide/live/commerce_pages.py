@@ -16,8 +16,7 @@ from fastapi.responses import HTMLResponse
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Principal
 from shoptide.catalog import service as catalog_service
-from shoptide.checkout.pages import address_from_form
-from shoptide.checkout.service import Attempt
+from shoptide.checkout.pages import attempt_from_form
 from shoptide.db import Databases
 from shoptide.deps import (
     CsrfChecked,
@@ -389,13 +388,12 @@ async def buy(
     form = {k: str(v) for k, v in (await request.form()).items()}
     order = RoomOrder(sku=sku, quantity=quantity, deal_id=deal, offer_id=offer)
     try:
-        address = address_from_form(form, page.market.code)
-        attempt = Attempt(
-            shopper.user_id,
-            page.market,
-            idempotency_key.strip(),
-            address,
-            settings.reservation_ttl,
+        attempt = attempt_from_form(
+            form,
+            key=idempotency_key,
+            shopper_id=shopper.user_id,
+            market=page.market,
+            settings=settings,
         )
         result, item = await commerce.buy(
             databases,
@@ -431,6 +429,6 @@ async def buy(
         await selling.announce_purchase(_hub(request), databases, public_name, shopper, item, order)
         async with databases.session(settings.cell_of_market(page.market.code)) as session:
             await accounts_service.remember_address(
-                session, user_id=shopper.user_id, **asdict(address)
+                session, user_id=shopper.user_id, **asdict(attempt.address)
             )
     return page.render("live_commerce/bought.html", orders=result.orders, item=item)
