@@ -156,10 +156,12 @@ async def room(
     live: bool = True,
     products: int = 2,
     host: factories.Merchant | None = None,
+    selling: list[factories.ProductRef] | None = None,
 ) -> LiveRoom:
-    """A room of a new shop selling `products` products; live unless told otherwise."""
+    """A room of a new shop selling `products` products (or the host's `selling`); live
+    unless told otherwise."""
     host = host or await factories.merchant(databases)
-    made = [
+    made = selling or [
         await factories.product(databases, host, prices={market: 1500 + n}, stock={market: 9})
         for n in range(products)
     ]

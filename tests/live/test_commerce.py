@@ -14,8 +14,8 @@ from shoptide.inventory.models import Reservation, Stock
 from shoptide.live import commerce, rooms
 from shoptide.live.models import FlashDeal, LiveRoom, Offer, RoomPin
 from shoptide.orders.models import Order
-from shoptide.settings import GLOBAL_CELL
 from tests import factories
+from tests.live import support
 
 SHELF_PRICE = 1999
 
@@ -42,22 +42,8 @@ async def live_room(databases, *, stock: int = 200, market: str = "US") -> Room:
         variants=2,
         title="Velvet Lipstick",
     )
-    cell = databases.settings.cell_of_market(market)
-    async with (
-        databases.session(GLOBAL_CELL, write=False) as global_,
-        databases.session(cell) as session,
-    ):
-        room, key = await rooms.schedule(
-            session,
-            global_,
-            host_user_id=host.id,
-            shop_id=host.shop_id,
-            market=market,
-            title="Friday lipstick drop",
-            scheduled_at=utcnow(),
-            product_ids=[item.id],
-        )
-        await rooms.begin_publishing(session, public_name=room.public_name, key=key)
+    room = await support.room(databases, market=market, host=host, selling=[item])
+    async with databases.session(databases.settings.cell_of_market(market)) as session:
         session.add(RoomPin(room_id=room.id, product_id=item.id))
     return Room(room.public_name, room.id, host, item)
 
