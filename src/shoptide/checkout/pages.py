@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from shoptide.accounts import service as accounts_service
 from shoptide.checkout import service
 from shoptide.checkout.schemas import AddressIn
+from shoptide.db import Databases
 from shoptide.deps import (
     CellRead,
     CellWrite,
@@ -126,6 +127,14 @@ def attempt_from_form(
     return service.Attempt(shopper_id, market, key, address, settings.reservation_ttl)
 
 
+async def remember_address(databases: Databases, cell: str, attempt: service.Attempt) -> None:
+    """After a paid checkout from a page: its address prefills the next one."""
+    async with databases.session(cell) as session:
+        await accounts_service.remember_address(
+            session, user_id=attempt.shopper_id, **asdict(attempt.address)
+        )
+
+
 @router.post("/checkout", dependencies=[CsrfChecked], response_model=None)
 async def place_order(
     request: Request,
@@ -173,10 +182,7 @@ async def place_order(
             form=form,
         )
     if not result.replayed:
-        async with databases.session(cell_name) as session:  # prefills the next checkout
-            await accounts_service.remember_address(
-                session, user_id=user.user_id, **asdict(attempt.address)
-            )
+        await remember_address(databases, cell_name, attempt)
     page.flash(page.gettext("Thank you! Your order is placed and paid."))
     if len(result.orders) == 1:
         return RedirectResponse(f"/orders/{result.orders[0].id}", status_code=303)

@@ -7,7 +7,7 @@ message (live_commerce.js lets htmx swap those in).
 """
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Principal
 from shoptide.catalog import service as catalog_service
-from shoptide.checkout.pages import attempt_from_form
+from shoptide.checkout.pages import attempt_from_form, remember_address
 from shoptide.db import Databases
 from shoptide.deps import (
     CsrfChecked,
@@ -427,8 +427,5 @@ async def buy(
         )
     if not result.replayed:
         await selling.announce_purchase(_hub(request), databases, public_name, shopper, item, order)
-        async with databases.session(settings.cell_of_market(page.market.code)) as session:
-            await accounts_service.remember_address(
-                session, user_id=shopper.user_id, **asdict(attempt.address)
-            )
+        await remember_address(databases, settings.cell_of_market(page.market.code), attempt)
     return page.render("live_commerce/bought.html", orders=result.orders, item=item)
