@@ -145,6 +145,18 @@ class SequenceSimilarity:
         scores += self._popularity[np.newaxis, :] * np.float32(w.popularity)
         return scores
 
+    def nearest(self, history: Sequence[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k best items (and scores) for one history, from the sparse signals only: what
+        the feed serves with, where a dense row over millions of items would be too slow."""
+        w = self.weights
+        steps = self._recency_queries([history], w.transition_decay) @ self._transitions
+        context = self._recency_queries([history], w.context_decay) @ self._cooccurrence
+        row = sp.csr_matrix(steps * np.float32(w.transition) + context * np.float32(w.cooccurrence))
+        row.data[np.isin(row.indices, history)] = 0.0
+        row.eliminate_zeros()
+        best = np.argsort(-row.data, kind="stable")[:k]
+        return row.indices[best], row.data[best]
+
     def recommend(
         self, history: Sequence[int], k: int, exclude: Sequence[int] | None = None
     ) -> list[int]:
