@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import functools
+import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +28,10 @@ from shoptide.db import Databases
 from shoptide.deps import DEFAULT_MARKET
 from shoptide.errors import DomainError
 from shoptide.events import Dispatcher, HandlerRegistry
+from shoptide.feed import handlers as feed_handlers
+from shoptide.feed import serving as feed_serving
+from shoptide.feed.engine import FeedEngine
+from shoptide.feed.features import MemoryFeatures, open_features
 from shoptide.live import commerce as live_commerce
 from shoptide.live import handlers as live_handlers
 from shoptide.live import service as live_service
@@ -199,6 +204,7 @@ def create_app(
         make_broker(settings.live_redis_url, settings.live_redis_prefix),
         record_peak=functools.partial(live_service.record_peak, databases),
     )
+    feed = FeedEngine(open_features(settings.feed_redis_url, settings.feed_redis_prefix))
     _register_handlers(registry, databases, gateway)
     dispatcher = Dispatcher(databases, registry)
 
@@ -209,11 +215,20 @@ def create_app(
         tasks = []
         if settings.embedded_dispatcher:
             tasks.append(asyncio.create_task(background.run_embedded(app)))
+        await feed_serving.warm_up(
+            databases, feed, at=time.time(), replay=isinstance(feed.features, MemoryFeatures)
+        )
+        tasks.append(
+            asyncio.create_task(
+                feed_serving.refresh_forever(databases, feed, settings.feed_refresh_seconds)
+            )
+        )
         await hub.start()
         yield
         for task in tasks:
             task.cancel()
         await hub.stop()  # closes the live sockets and writes their rooms' peaks
+        await feed.features.close()
         await databases.dispose()
 
     app = FastAPI(
@@ -229,6 +244,8 @@ def create_app(
     app.state.registry = registry
     app.state.dispatcher = dispatcher
     app.state.live_hub = hub
+    app.state.feed_engine = feed
+    feed_handlers.register(registry, databases, lambda: app.state.feed_engine)
     app.state.passwords = Passwords(settings)
     app.state.market_cache = TTLCache(maxsize=64, ttl=MARKET_CACHE_SECONDS)
 

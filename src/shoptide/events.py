@@ -60,6 +60,10 @@ class OrderPaid(DomainEvent):
     currency: str
     # (product_id, quantity) of each line, for sales counters downstream
     items: tuple[tuple[int, int], ...] = ()
+    # who bought, and where the purchase started ("video" | "live" and its id in the cell)
+    shopper_id: int | None = None
+    source_kind: str = ""
+    source_id: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -54,6 +54,20 @@ class Settings(BaseSettings):
     # never hear each other
     live_redis_prefix: str = "shoptide:live:"
 
+    # The For You feed's real-time features: in this process unless a Redis URL is given
+    # (needed as soon as several app processes serve the feed)
+    feed_redis_url: str | None = None
+    feed_redis_prefix: str = "shoptide:feed:"
+    # an embedded (in-process) store starts empty: it replays this much of the event log
+    feed_replay_hours: float = 7 * 24.0
+    # seconds between reloads of the feed's items and stages from the databases (what
+    # other processes changed)
+    feed_refresh_seconds: float = 300.0
+    # hours between retrainings of the ranker (champion/challenger, feed.training)
+    feed_retrain_hours: float = 6.0
+    # shown items with logged features a training needs before it fits anything
+    feed_min_examples: int = 500
+
     def cell_of_market(self, market_code: str) -> str:
         return self.market_cells.get(market_code.upper(), self.default_cell)
 
@@ -75,6 +89,11 @@ class Settings(BaseSettings):
     @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+    @property
+    def models_dir(self) -> Path:
+        """The feed's trained rankers (ranker-<training run id>.json)."""
+        return self.data_dir / "models"
 
     @property
     def media_server_root(self) -> Path:

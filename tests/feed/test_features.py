@@ -189,3 +189,10 @@ async def test_open_features_picks_the_store_by_url():
     shared = open_features(REDIS_URL, "x:")
     assert isinstance(shared, RedisFeatures)
     await shared.close()
+
+
+async def test_a_served_page_is_kept_for_its_impressions(store: FeatureStore):
+    await store.keep_page("p1", '{"video:1": [0, "trending", [0.5]]}')
+
+    assert await store.served_page("p1") == '{"video:1": [0, "trending", [0.5]]}'
+    assert await store.served_page("p2") is None

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, SQLColumnExpression, func, select
@@ -219,6 +220,75 @@ async def products_sold_in(
         .distinct()
     )
     return set(rows)
+
+
+@dataclass(frozen=True)
+class MarketProduct:
+    """A published product with a price in one market, as the feed's catalog needs it."""
+
+    id: int
+    shop_id: int
+    category_id: int
+    title: str
+    price_minor: int  # its lowest variant price in the market
+    created_at: datetime
+    image: str | None  # first image's filename
+    variant_ids: tuple[int, ...]  # the variants with a price in the market
+
+
+async def on_sale_in(
+    session: AsyncSession, *, market: str, product_ids: Sequence[int] | None = None
+) -> dict[int, MarketProduct]:
+    """Published products with a price in the market (all, or those of `product_ids`), by
+    id, in two queries whatever their number."""
+    on_sale = (
+        select(Listing.product_id)
+        .join(Product, Product.id == Listing.product_id)
+        .where(Listing.market_code == market, Product.status == "published")
+    )
+    if product_ids is not None:
+        on_sale = on_sale.where(Listing.product_id.in_(product_ids))
+    rows = await session.execute(
+        select(
+            Product.id,
+            Product.shop_id,
+            Product.category_id,
+            Product.title,
+            Product.created_at,
+            Listing.variant_id,
+            Listing.price_minor,
+        )
+        .join(Listing, Listing.product_id == Product.id)
+        .where(Product.id.in_(on_sale.scalar_subquery()), Listing.market_code == market)
+        .order_by(Product.id, Listing.variant_id)
+    )
+    prices: dict[int, int] = {}
+    variants: dict[int, list[int]] = {}
+    facts: dict[int, tuple[int, int, str, datetime]] = {}
+    for pid, shop_id, category_id, title, created_at, variant_id, price_minor in rows:
+        facts[pid] = (shop_id, category_id, title, created_at)
+        prices[pid] = min(prices.get(pid, price_minor), price_minor)
+        variants.setdefault(pid, []).append(variant_id)
+    images: dict[int, str] = {}
+    for pid, filename in await session.execute(
+        select(ProductImage.product_id, ProductImage.filename)
+        .where(ProductImage.product_id.in_(on_sale.scalar_subquery()))
+        .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)
+    ):
+        images.setdefault(pid, filename)
+    return {
+        pid: MarketProduct(
+            id=pid,
+            shop_id=shop_id,
+            category_id=category_id,
+            title=title,
+            price_minor=prices[pid],
+            created_at=created_at,
+            image=images.get(pid),
+            variant_ids=tuple(variants[pid]),
+        )
+        for pid, (shop_id, category_id, title, created_at) in facts.items()
+    }
 
 
 async def variant_by_sku(session: AsyncSession, sku: str) -> Variant:

@@ -349,6 +349,17 @@ async def get_ready(session: AsyncSession, video_id: int, *, market: str) -> Vid
     return video
 
 
+async def ready_in_market(
+    session: AsyncSession, *, market: str, video_ids: Sequence[int] | None = None
+) -> Sequence[Video]:
+    """The market's playable videos (all, or those of `video_ids`) with their tags, newest
+    first, in two queries whatever their number."""
+    query = _with_products().where(Video.market_code == market.upper(), Video.status == "ready")
+    if video_ids is not None:
+        query = query.where(Video.id.in_(video_ids))
+    return (await session.scalars(query.order_by(Video.published_at.desc(), Video.id))).all()
+
+
 @dataclass(frozen=True)
 class TaggedProduct:
     """A tagged product a shopper can buy in the market: its variants with their prices."""

@@ -94,6 +94,13 @@ class FeedEngine:
 
     # --- items coming and going ----------------------------------------------------------
 
+    def reload(self, items: Iterable[FeedItem], at: float) -> list[StageChange]:
+        """Swap in a fresh catalog (what the databases hold now: items taken down are gone,
+        stock and rooms' air status current); content never seen before enters the ladder."""
+        self.catalog = Catalog()
+        self.shelves = Shelves(self.catalog)
+        return [change for item in items if (change := self.add_item(item, at)) is not None]
+
     def add_item(self, item: FeedItem, at: float) -> StageChange | None:
         """A new or changed item; new content enters the cold-start ladder."""
         self.catalog.upsert(item)

@@ -3,7 +3,9 @@
 Every feed event updates it within milliseconds: decayed counters per item, shop, host,
 category and market (how much engagement something drew lately, over two horizons), plain
 counters for the cold-start ladder, a trending board per market, and per viewer the recent
-positive interactions ("more like this") and how often each item was already shown.
+positive interactions ("more like this") and how often each item was already shown; and
+what each served page held, for an hour, so the impressions that come back find the
+features the ranker saw.
 
 Decay uses the reference-time trick, so an event is one plain increment and every counter
 decays together without being rewritten: an amount added at `at` is stored as
@@ -36,6 +38,7 @@ TRENDING_STALE = 1.0  # seconds the memory store reuses a computed top list
 HISTORY_CAP = 100  # entries kept per viewer
 HISTORY_TTL = 30 * 86400  # seconds a quiet viewer's history is kept
 SEEN_CAP = 2000  # distinct items counted per viewer in memory
+PAGE_TTL = 3600  # seconds a served page is remembered, so its impressions find their features
 SEEN_TTL = 14 * 86400  # seconds a quiet viewer's seen counts are kept
 MEMORY_VIEWERS = 200_000  # viewers the memory store keeps histories and seen counts for
 
@@ -73,6 +76,12 @@ class FeatureStore(Protocol):
 
     async def seen(self, viewer: str, keys: Sequence[str]) -> np.ndarray:
         """How many times each key was shown to the viewer."""
+
+    async def keep_page(self, page_id: str, served: str) -> None:
+        """Hold what a served page was (an opaque string) for PAGE_TTL seconds."""
+
+    async def served_page(self, page_id: str) -> str | None:
+        """The string kept for a page, None once expired or never kept."""
 
     async def close(self) -> None: ...
 
@@ -119,6 +128,7 @@ class MemoryFeatures:
             maxsize=MEMORY_VIEWERS, ttl=HISTORY_TTL
         )
         self._seen: TTLCache[str, dict[str, int]] = TTLCache(maxsize=MEMORY_VIEWERS, ttl=SEEN_TTL)
+        self._pages: TTLCache[str, str] = TTLCache(maxsize=MEMORY_VIEWERS, ttl=PAGE_TTL)
 
     @staticmethod
     def _current(
@@ -214,6 +224,12 @@ class MemoryFeatures:
     async def seen(self, viewer: str, keys: Sequence[str]) -> np.ndarray:
         counts = self._seen.get(viewer, {})
         return _array(counts.get(key, 0) for key in keys)
+
+    async def keep_page(self, page_id: str, served: str) -> None:
+        self._pages[page_id] = served
+
+    async def served_page(self, page_id: str) -> str | None:
+        return self._pages.get(page_id)
 
     async def close(self) -> None:
         return None
@@ -353,6 +369,13 @@ class RedisFeatures:
         if not keys:
             return np.zeros(0)
         return _floats(await self._redis.hmget(f"{self._prefix}seen:{viewer}", list(keys)))
+
+    async def keep_page(self, page_id: str, served: str) -> None:
+        await self._redis.set(f"{self._prefix}page:{page_id}", served, ex=PAGE_TTL)
+
+    async def served_page(self, page_id: str) -> str | None:
+        served = await self._redis.get(f"{self._prefix}page:{page_id}")
+        return None if served is None else _text(served)
 
     async def close(self) -> None:
         await self._redis.aclose()

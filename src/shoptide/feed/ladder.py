@@ -179,6 +179,8 @@ class Ladder:
             position = self._positions.get((signal.market, signal.item_key))
             if position is None or position.status != "growing":
                 continue
+            if signal.stage >= 0 and signal.stage != position.stage:
+                continue  # shown at an earlier stage (a replay, or a page served before a move)
             what = "shown" if signal.action == "impression" else "engaged"
             if what == "engaged" and not is_engaged(signal, item.duration_ms):
                 continue

@@ -43,6 +43,18 @@ async def levels(
     return {variant_id: available for variant_id, available in rows}
 
 
+async def in_stock(
+    session: AsyncSession, *, market: str, variant_ids: Iterable[int] | None = None
+) -> set[int]:
+    """Variants with units on the market's shelf (all of them, or among `variant_ids`)."""
+    query = select(Stock.variant_id).where(
+        Stock.market_code == market, Stock.pool == SHELF, Stock.available > 0
+    )
+    if variant_ids is not None:
+        query = query.where(Stock.variant_id.in_(list(variant_ids)))
+    return set(await session.scalars(query))
+
+
 class Take(NamedTuple):
     """Units a checkout takes: from the shelf, or from a pool set aside (a flash deal)."""
 

@@ -151,6 +151,16 @@ async def on_air(session: AsyncSession, *, market: str, limit: int = 50) -> Sequ
     ).all()
 
 
+async def live_now(
+    session: AsyncSession, *, market: str, room_ids: Sequence[int] | None = None
+) -> Sequence[LiveRoom]:
+    """The market's rooms on air now (all, or those of `room_ids`), with their products."""
+    query = select(LiveRoom).where(LiveRoom.market_code == market, LiveRoom.status == "live")
+    if room_ids is not None:
+        query = query.where(LiveRoom.id.in_(room_ids))
+    return (await session.scalars(query.order_by(LiveRoom.started_at, LiveRoom.id))).all()
+
+
 def ensure_host(room: LiveRoom, *, shop_id: int) -> None:
     if room.shop_id != shop_id:
         raise NotAllowed("This live room belongs to another shop.")

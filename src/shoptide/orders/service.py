@@ -161,6 +161,9 @@ async def mark_paid(session: AsyncSession, orders: Sequence[Order], *, note: str
                 total_minor=order.total_minor,
                 currency=order.currency,
                 items=tuple((line.product_id, line.quantity) for line in order.lines),
+                shopper_id=order.shopper_id,
+                source_kind=order.source_kind,
+                source_id=order.source_id,
             ),
         )
     await session.flush()

@@ -1,5 +1,5 @@
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +36,22 @@ async def get(session: AsyncSession, shop_id: int) -> Shop:
     if shop is None:
         raise NotFound("Shop not found.")
     return shop
+
+
+async def owners(session: AsyncSession, shop_ids: Iterable[int]) -> dict[int, int]:
+    """Each shop's owner (its first owner, where it has several), by shop id, in one query."""
+    ids = set(shop_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(ShopMember.shop_id, ShopMember.user_id)
+        .where(ShopMember.shop_id.in_(ids), ShopMember.role == "owner")
+        .order_by(ShopMember.shop_id, ShopMember.id)
+    )
+    found: dict[int, int] = {}
+    for shop_id, user_id in rows:
+        found.setdefault(shop_id, user_id)
+    return found
 
 
 async def memberships(session: AsyncSession, *, user_id: int) -> Sequence[tuple[Shop, str]]:
