@@ -30,6 +30,7 @@ from shoptide.errors import DomainError
 from shoptide.events import Dispatcher, HandlerRegistry
 from shoptide.feed import handlers as feed_handlers
 from shoptide.feed import serving as feed_serving
+from shoptide.feed import training as feed_training
 from shoptide.feed.engine import FeedEngine
 from shoptide.feed.features import MemoryFeatures, open_features
 from shoptide.live import commerce as live_commerce
@@ -218,11 +219,16 @@ def create_app(
         await feed_serving.warm_up(
             databases, feed, at=time.time(), replay=isinstance(feed.features, MemoryFeatures)
         )
-        tasks.append(
+        if (champion := await feed_training.load_champion(databases)) is not None:
+            feed.ranker = champion
+        tasks += [
             asyncio.create_task(
                 feed_serving.refresh_forever(databases, feed, settings.feed_refresh_seconds)
-            )
-        )
+            ),
+            asyncio.create_task(
+                feed_training.retrain_forever(databases, feed, settings.feed_retrain_hours)
+            ),
+        ]
         await hub.start()
         yield
         for task in tasks:

@@ -3,7 +3,7 @@
 import asyncio
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import uvicorn
@@ -12,6 +12,9 @@ from sqlalchemy import func, select
 from shoptide.db import Databases, alembic_config, upgrade_all
 from shoptide.markets import service as markets_service
 from shoptide.settings import GLOBAL_CELL, Settings
+
+if TYPE_CHECKING:
+    from shoptide.feed.training import TrainingResult
 
 app = typer.Typer(help="Shoptide: open content commerce.", no_args_is_help=True)
 db_app = typer.Typer(help="Databases of every cell.", no_args_is_help=True)
@@ -231,3 +234,50 @@ def feed_evaluate(
         evaluation.load_dataset(path), progress=lambda line: typer.echo(line, err=True)
     )
     typer.echo(json.dumps(results) if as_json else evaluation.format_table(results))
+
+
+async def _train_feed(settings: Settings) -> "TrainingResult":
+    from shoptide.feed import service as feed_service
+    from shoptide.feed import training
+    from shoptide.feed.ranking import PriorRanker
+
+    databases = Databases(settings)
+    try:
+        durations = training.durations_of(await feed_service.load_items(databases))
+        current = await training.load_champion(databases) or PriorRanker()
+        with typer.progressbar(length=100, label="loading") as bar:
+
+            def show(percent: int, stage: str) -> None:
+                bar.label = stage
+                bar.update(percent - bar.pos)
+
+            return await training.train(
+                databases, current=current, durations=durations, on_progress=show
+            )
+    finally:
+        await databases.dispose()
+
+
+def _metrics_table(metrics: dict[str, Any]) -> str:
+    rows = [f"{'':<14}{'new ranker':>12}{'live ranker':>13}"]
+    for name in ("auc_value", "auc_engage", "auc_purchase"):
+        rows.append(
+            f"{name:<14}{metrics['challenger'][name]:>12.3f}{metrics['champion'][name]:>13.3f}"
+        )
+    rows.append(f"examples {metrics['examples']}, judged on the newest {metrics['held_out']}")
+    return "\n".join(rows)
+
+
+@feed_app.command("train")
+def feed_train() -> None:
+    """Retrain the feed's ranker now; it replaces the live one only if it ranks better.
+
+    A running server picks a new champion up at its next start (or its own retraining)."""
+    result = asyncio.run(_train_feed(Settings()))
+    typer.echo(f"training run {result.run_id}: {result.status}: {result.message}")
+    if "challenger" in result.metrics:
+        typer.echo(_metrics_table(result.metrics))
+    if result.model_path is not None:
+        typer.echo(f"saved {result.model_path}")
+    if result.status == "failed":
+        raise typer.Exit(code=1)

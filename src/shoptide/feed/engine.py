@@ -35,6 +35,7 @@ from shoptide.feed.items import (
     FeedItem,
     Signal,
     is_engaged,
+    item_key,
 )
 from shoptide.feed.ladder import Ladder, StageChange
 from shoptide.feed.ranking import FEATURES, HORIZONS, SCOPES, SIGNALS, Counters, PriorRanker, Ranker
@@ -163,6 +164,7 @@ class FeedEngine:
         if similar is not None and profile.recent_keys:
             pairs = similar.similar(profile.recent_keys, PER_SOURCE)
             take("similar", ((self.catalog.get(market, key), score) for key, score in pairs))
+        take("on-items", ((card, 0.0) for card in self._cards_of(market, profile.recent_keys)))
         take("following", ((item, 0.0) for item in self.catalog.by_hosts(market, followed, 20)))
         live = sorted(self.catalog.live_in(market), key=lambda item: -item.viewers)
         take("live", ((item, 0.0) for item in live[:20]))
@@ -172,6 +174,18 @@ class FeedEngine:
             newest = self.shelves.newest(market, at, self._open_to_all(market))
             take("newest", ((item, 0.0) for item in newest[:PER_SOURCE]))
         return found
+
+    def _cards_of(self, market: str, keys: Sequence[str]) -> list[FeedItem | None]:
+        """The product cards of what the viewer recently engaged with, newest first: a video
+        watched to the end says as much about its products as about itself."""
+        products = dict.fromkeys(
+            product_id
+            for key in reversed(keys)
+            if (item := self.catalog.get(market, key)) is not None and item.kind != "product"
+            for product_id in item.product_ids
+        )
+        cards = [self.catalog.get(market, item_key("product", pid)) for pid in products]
+        return cards[:PER_SOURCE]
 
     def _open_to_all(self, market: str) -> Callable[[FeedItem], bool]:
         return lambda item: self.ladder.in_general_pools(market, item.key)
@@ -298,14 +312,11 @@ def counter_name(market: str, scope: str, ident: object, signal: str) -> str:
     return f"{scope}:{market}:{ident}:{signal}"
 
 
+_SCOPE_FIELDS = {"item": "key", "shop": "shop_id", "host": "host_id", "cat": "category_id"}
+
+
 def scope_id(item: FeedItem, scope: str) -> object:
-    return {
-        "item": item.key,
-        "shop": item.shop_id,
-        "host": item.host_id,
-        "cat": item.category_id,
-        "market": item.market,
-    }[scope]
+    return getattr(item, _SCOPE_FIELDS.get(scope, "market"))
 
 
 def _counted(signal: Signal, item: FeedItem) -> list[tuple[str, float]]:
