@@ -8,6 +8,7 @@ from shoptide.catalog import api as catalog_api
 from shoptide.checkout import api as checkout_api
 from shoptide.content import api as content_api
 from shoptide.deps import current_user
+from shoptide.feed import api as feed_api
 from shoptide.live import api as live_api
 from shoptide.live import commerce_api as live_commerce_api
 from shoptide.markets import api as markets_api
@@ -15,7 +16,7 @@ from shoptide.orders import api as orders_api
 from shoptide.shops import api as shops_api
 
 public = APIRouter()
-for module in (accounts_api, markets_api, catalog_api, content_api, live_api):
+for module in (accounts_api, markets_api, catalog_api, content_api, live_api, feed_api):
     public.include_router(module.public_router)
 
 authenticated = APIRouter(dependencies=[Depends(current_user)])
@@ -28,6 +29,7 @@ for sub in (
     shops_api.router,
     content_api.router,
     live_commerce_api.router,
+    feed_api.router,
 ):
     authenticated.include_router(sub)
 

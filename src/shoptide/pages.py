@@ -8,6 +8,7 @@ from shoptide.catalog import pages as catalog_pages
 from shoptide.checkout import pages as checkout_pages
 from shoptide.content import pages as content_pages
 from shoptide.deps import current_user
+from shoptide.feed import pages as feed_pages
 from shoptide.live import commerce_pages as live_commerce_pages
 from shoptide.live import pages as live_pages
 from shoptide.markets import pages as markets_pages
@@ -15,7 +16,14 @@ from shoptide.orders import pages as orders_pages
 from shoptide.seller import pages as seller_pages
 
 router = APIRouter(include_in_schema=False)
-for module in (markets_pages, accounts_pages, catalog_pages, content_pages, live_pages):
+for module in (
+    markets_pages,
+    accounts_pages,
+    catalog_pages,
+    content_pages,
+    live_pages,
+    feed_pages,
+):
     router.include_router(module.public_router)
 
 private = APIRouter(dependencies=[Depends(current_user)])
@@ -26,6 +34,7 @@ for sub in (
     content_pages.router,
     accounts_pages.router,
     live_pages.host_router,
+    feed_pages.router,
 ):
     private.include_router(sub)
 router.include_router(private)

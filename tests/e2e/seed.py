@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,10 +21,14 @@ from shoptide.catalog import service as catalog_service
 from shoptide.catalog.models import Category
 from shoptide.catalog.schemas import PriceIn, ProductCreate, VariantIn
 from shoptide.content import jobs as video_jobs
+from shoptide.content import media
 from shoptide.content import service as content_service
 from shoptide.content.schemas import VideoCreate
 from shoptide.db import Databases, upgrade_all, utcnow
 from shoptide.demo import images
+from shoptide.feed import service as feed_service
+from shoptide.feed.items import CLICK, IMPRESSION, WATCH, Signal, item_key
+from shoptide.feed.ladder import StageChange
 from shoptide.live import rooms
 from shoptide.markets import service as markets_service
 from shoptide.money import Money
@@ -58,6 +63,11 @@ class World:
     video_path: str = ""  # a ready short video in the US market, tagging two products
     live_room: str = ""  # public name of a US live room on air, selling two products
     selling_room: str = ""  # another US room on air, for flash deals and bargaining
+    # For You: a shopper of its own, a second shop (the feed spreads shops out), and a video
+    # of the merchant's with feed history that stopped in the starter pool
+    feed_shopper: str = "fern@example.com"
+    second_shop: str = "Harbor Supply"
+    report_video: str = ""  # its caption
 
     @classmethod
     def from_json(cls, text: str) -> "World":
@@ -91,6 +101,14 @@ CATALOG = [
                 ["One size"], {"US": 8900, "ID": 1_299_000}, {"US": 15, "ID": 0}),
     ProductSpec("lamp", "Rattan Table Lamp", "home", "lamp", "#e07a5f",
                 ["One size"], {"US": 5400, "ID": 499_000}, {"US": 7, "ID": 3}),
+]  # fmt: skip
+SECOND_SHOP_CATALOG = [
+    ProductSpec("tote", "Canvas Market Tote", "womens-fashion", "bag", "#6a994e",
+                ["One size"], {"US": 3200}, {"US": 25}),
+    ProductSpec("jar", "Glass Pantry Jar", "home", "jar", "#81b29a",
+                ["1 l"], {"US": 1500}, {"US": 25}),
+    ProductSpec("speaker", "Pocket Speaker", "audio", "headphones", "#264653",
+                ["One size"], {"US": 4500}, {"US": 25}),
 ]  # fmt: skip
 
 
@@ -180,6 +198,11 @@ async def build(settings: Settings) -> World:
         world.live_room = await _live_room(databases, shop, tagged, "Linen season, live")
         on_sale = [world.products[key].id for key in ("serum", "dress")]
         world.selling_room = await _live_room(databases, shop, on_sale, "Glow hour, live")
+        await factories.shopper(databases, market="US", email=world.feed_shopper)
+        harbor = await factories.merchant(databases, shop_name=world.second_shop)
+        for n, spec in enumerate(SECOND_SHOP_CATALOG, start=len(CATALOG) + 1):
+            world.products[spec.key] = await _product(databases, harbor.shop_id, spec, n)
+        world.report_video = await _feed_history(databases, shop, world)
         return world
     finally:
         await databases.dispose()
@@ -232,6 +255,45 @@ async def _live_room(
         )
         await rooms.begin_publishing(session, public_name=room.public_name, key=key)
     return room.public_name
+
+
+async def _feed_history(databases: Databases, shop: factories.Merchant, world: World) -> str:
+    """A video of the shop that the feed showed 100 times in its starter pool: 2 clicks
+    (its peers, three product cards, drew 10%), so the ladder stopped it there."""
+    caption = "Rattan light, explained"
+    cell = databases.settings.cell_of_market("US")
+    async with databases.session(cell) as session:
+        made = await content_service.create(
+            session,
+            market="US",
+            shop_id=shop.shop_id,
+            host_user_id=shop.id,
+            caption=caption,
+            product_ids=[world.products["lamp"].id],
+            upload_path="videos/history/upload.mp4",
+            facts=media.Probe(width=720, height=1280, duration_ms=20_000, has_audio=True),
+        )
+        await content_service.publish(
+            session,
+            made.id,
+            playlist_path=f"videos/{made.id}/index.m3u8",
+            poster_path=f"videos/{made.id}/poster.jpg",
+            size=media.Rendition(720, 1280, 2000),
+        )
+    at = time.time() - 3600
+    key = item_key("video", made.id)
+    signals = [Signal(f"user:{9000 + i}", "US", key, IMPRESSION, at, stage=0) for i in range(100)]
+    signals += [Signal(f"user:{9000 + i}", "US", key, CLICK, at) for i in range(2)]
+    signals += [Signal(f"user:{9000 + i}", "US", key, WATCH, at, 15_000) for i in range(30)]
+    for peer in ("serum", "earbuds", "mug"):
+        peer_key = item_key("product", world.products[peer].id)
+        signals += [Signal(f"user:{9100 + i}", "US", peer_key, IMPRESSION, at) for i in range(40)]
+        signals += [Signal(f"user:{9100 + i}", "US", peer_key, CLICK, at) for i in range(4)]
+    stopped = StageChange(key, "US", shop.shop_id, 0, "stopped", "stayed in the starter pool", at)
+    async with databases.session(cell) as session:
+        await feed_service.record(session, signals)
+        await feed_service.save_stages(session, [stopped])
+    return caption
 
 
 def main() -> None:

@@ -45,6 +45,7 @@ EXPLORE = "explore"  # the source of items given exploration slots by the cold-s
 EXPLORE_POSITIONS = (2, 6)  # where climbing content goes on a page of ten (0-based)
 HISTORY = 50  # recent interactions that shape a page
 PER_SOURCE = 60  # most candidates taken from one source
+CARDS = 20  # product cards of recently engaged items (each costs a ranking)
 POPULAR_PER_CATEGORY = 6
 WORTH_TTL = 300.0  # seconds between recomputations of a market's engagement worth
 # How much each kind of interest says about a viewer's taste (history weights), and how
@@ -185,7 +186,7 @@ class FeedEngine:
             for product_id in item.product_ids
         )
         cards = [self.catalog.get(market, item_key("product", pid)) for pid in products]
-        return cards[:PER_SOURCE]
+        return cards[:CARDS]
 
     def _open_to_all(self, market: str) -> Callable[[FeedItem], bool]:
         return lambda item: self.ladder.in_general_pools(market, item.key)

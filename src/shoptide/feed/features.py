@@ -156,9 +156,10 @@ class MemoryFeatures:
             column = np.zeros(len(keys))
             epoch = _epoch(at, half_life)
             for e in (epoch, epoch - 1):
-                counters = self._decaying.get((horizon, e), {})
-                stored = _array(counters.get(key, 0.0) for key in keys)
-                column += stored / _scale(at, e, half_life)
+                counters = self._decaying.get((horizon, e))
+                if counters:  # the previous epoch is usually empty: skip a pass over keys
+                    stored = _array(counters.get(key, 0.0) for key in keys)
+                    column += stored / _scale(at, e, half_life)
             columns.append(column)
         return np.stack(columns, axis=1)
 

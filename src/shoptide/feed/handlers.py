@@ -13,7 +13,7 @@ from shoptide.events import (
     OrderPaid,
     VideoPublished,
 )
-from shoptide.feed import serving, service
+from shoptide.feed import service, serving
 from shoptide.feed.engine import FeedEngine
 from shoptide.feed.items import PURCHASE, Signal, item_key
 
