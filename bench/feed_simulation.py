@@ -426,7 +426,7 @@ class PopularityPolicy:
             i = self.index[signal.item_key]
             if signal.action == IMPRESSION:
                 self.shown[signal.viewer].add(i)
-            elif is_engaged(signal, self.items[i].duration_ms):
+            elif is_engaged(signal.action, signal.value, self.items[i].duration_ms):
                 self.score[i] += INTEREST.get(signal.action, 1.0)
 
     def session_done(self, sessions: int) -> None:
@@ -461,7 +461,9 @@ class EnginePolicy:
     async def observe(self, signals: Sequence[Signal]) -> None:
         await self.engine.observe(signals)
         for signal in signals:
-            if signal.action != IMPRESSION and is_engaged(signal, self.durations[signal.item_key]):
+            if signal.action != IMPRESSION and is_engaged(
+                signal.action, signal.value, self.durations[signal.item_key]
+            ):
                 keys = self.engaged[signal.viewer]
                 if not keys or keys[-1] != signal.item_key:
                     keys.append(signal.item_key)

@@ -131,6 +131,14 @@ class Databases:
     def distinct_urls(self) -> list[str]:
         return list(dict.fromkeys(self.url(cell) for cell in self.all_cells))
 
+    def cells_with_own_database(self, *, with_global: bool = False) -> list[str]:
+        """One cell per database: cells may share one, and a loop over every cell would
+        read (or replay) that database's rows once per cell."""
+        by_url: dict[str, str] = {}
+        for cell in self.all_cells if with_global else self.settings.cells:
+            by_url.setdefault(self.url(cell), cell)
+        return list(by_url.values())
+
     def engine(self, cell: str, *, write: bool = True) -> AsyncEngine:
         url = self.url(cell)
         pool = self._writers if write or not _is_sqlite(url) else self._readers

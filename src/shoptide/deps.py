@@ -250,11 +250,16 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-async def verify_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
-    """Synchronizer token: the form must echo the token kept in the signed session."""
+def check_csrf(request: Request, token: str) -> None:
+    """Synchronizer token: the post must echo the token kept in the signed session (a
+    form's field, or for a page's JSON posts a header or the body of a beacon)."""
     expected = request.session.get("csrf", "")
-    if not expected or not hmac.compare_digest(expected, csrf_token):
+    if not expected or not hmac.compare_digest(expected, token):
         raise NotAllowed("This form has expired. Go back, reload the page and try again.")
+
+
+async def verify_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
+    check_csrf(request, csrf_token)
 
 
 CsrfChecked = Depends(verify_csrf)

@@ -205,12 +205,7 @@ class Dispatcher:
     async def run_once(self, batch: int = 200) -> int:
         """Deliver what is due in every cell; returns how many events finished."""
         done = 0
-        seen_urls: set[str] = set()
-        for cell in self.databases.all_cells:
-            url = self.databases.url(cell)
-            if url in seen_urls:
-                continue
-            seen_urls.add(url)
+        for cell in self.databases.cells_with_own_database(with_global=True):
             done += await self._run_cell(cell, batch)
         return done
 

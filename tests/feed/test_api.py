@@ -87,6 +87,25 @@ async def test_events_of_a_served_page_are_logged_for_its_viewer(client, databas
     assert logged.features
 
 
+async def test_events_count_in_the_market_their_page_was_served_in(client, databases, engine):
+    _, _, _, video_id = await _world(databases)
+    await warm(databases, engine)
+    page = (await client.get("/api/v1/feed", params={"market": "US"})).json()
+
+    sent = await client.post(
+        "/api/v1/feed/events",
+        params={"market": "GB"},  # a client that says otherwise changes nothing
+        json={
+            "page_id": page["page_id"],
+            "events": [{"item_key": f"video:{video_id}", "action": "impression"}],
+        },
+        headers={"X-Feed-Visitor": page["visitor"]},
+    )
+
+    assert sent.status_code == 204, sent.text
+    assert [event.market_code for event in await _events(databases)] == ["US"]
+
+
 async def test_events_refused_when_not_the_viewers_or_not_served(client, databases, engine):
     _, mug, _, video_id = await _world(databases)
     await warm(databases, engine)
@@ -127,6 +146,17 @@ async def test_a_shopper_follows_and_unfollows_a_host(client, databases, engine)
     assert followed.json() == twice.json() == {"host_id": shop.id, "following": True}
     assert rows == [(shopper.id, shop.id, "US")]
     assert unfollowed.json() == {"host_id": shop.id, "following": False}
+    async with databases.session("main", write=False) as s:
+        assert list(await s.scalars(select(Follow))) == []
+
+
+async def test_following_someone_who_is_no_host_is_refused(client, databases, engine):
+    shopper = await factories.shopper(databases)
+
+    refused = await client.post("/api/v1/feed/follows/424242", headers=shopper.headers)
+
+    assert refused.status_code == 404
+    assert "no such host" in refused.json()["error"]["message"]
     async with databases.session("main", write=False) as s:
         assert list(await s.scalars(select(Follow))) == []
 

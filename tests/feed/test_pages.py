@@ -279,6 +279,8 @@ async def test_a_shopper_likes_a_video_and_the_feed_hears_it(client, databases, 
     assert 'aria-pressed="true"' in again.text
     async with databases.session("main", write=False) as s:
         assert (await s.get(Video, video_id)).like_count == 1
+    next_page = await client.get("/for-you")  # the video again, further down: still liked
+    assert 'action="/for-you/unlike"' in next_page.text
     likes = [e for e in await _events(databases) if e.action == "like"]
     assert [(e.viewer, e.page_id) for e in likes] == [(f"user:{shopper.id}", page_id)] * 2
 

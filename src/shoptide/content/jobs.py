@@ -190,19 +190,11 @@ class TranscodeJobs:
                 log.exception("transcode job crashed", video_id=video_id, cell=cell)
 
 
-def _distinct_cells(databases: Databases) -> list[str]:
-    """One cell name per database (cells may share one), as the dispatcher reads them."""
-    by_url: dict[str, str] = {}
-    for cell in databases.settings.cells:
-        by_url.setdefault(databases.url(cell), cell)
-    return list(by_url.values())
-
-
 async def requeue_stalled(databases: Databases) -> int:
     """Give each processing video whose job died (nobody holds its lock) its event again;
     returns how many. Jobs that keep dying end as failed after MAX_ATTEMPTS."""
     requeued = 0
-    for cell in _distinct_cells(databases):
+    for cell in databases.cells_with_own_database():
         async with databases.session(cell) as session:
             for video in await service.processing_since(session, before=utcnow() - STALLED_AFTER):
                 if _held(lock_path(databases.settings, video)):

@@ -5,7 +5,7 @@ The video page's buttons post with htmx and get back the part of the page they c
 the video keeps playing; without JavaScript the same forms post and come back to the page.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -95,34 +95,6 @@ async def _actions(
     return page.render("content/_actions.html", **await _engagement_context(cell, video, viewer))
 
 
-@public_router.post(VIDEO + "/like", dependencies=[CsrfChecked], response_model=None)
-async def like(
-    video_id: int,
-    request: Request,
-    market: VideoMarket,
-    page: PageDep,
-    cell: VideoCellWrite,
-    user: CurrentShopper,
-) -> Response:
-    video = await service.get_ready(cell, video_id, market=market)
-    await service.like(cell, video, shopper_id=user.user_id)
-    return await _actions(request, page, cell, video, user.user_id)
-
-
-@public_router.post(VIDEO + "/unlike", dependencies=[CsrfChecked], response_model=None)
-async def unlike(
-    video_id: int,
-    request: Request,
-    market: VideoMarket,
-    page: PageDep,
-    cell: VideoCellWrite,
-    user: CurrentShopper,
-) -> Response:
-    video = await service.get_ready(cell, video_id, market=market)
-    await service.unlike(cell, video, shopper_id=user.user_id)
-    return await _actions(request, page, cell, video, user.user_id)
-
-
 @public_router.post(
     VIDEO + "/share", dependencies=[CsrfChecked, throttled("share")], response_model=None
 )
@@ -191,6 +163,24 @@ async def watch(
 ) -> None:
     video = await service.get_ready(cell, video_id, market=market)
     await service.watch(cell, video, shopper_id=viewer, watch_ms=watch_ms)
+
+
+# after every other POST under VIDEO: routes match in order
+@public_router.post(VIDEO + "/{choice}", dependencies=[CsrfChecked], response_model=None)
+async def like(
+    video_id: int,
+    choice: Literal["like", "unlike"],
+    request: Request,
+    market: VideoMarket,
+    page: PageDep,
+    cell: VideoCellWrite,
+    user: CurrentShopper,
+) -> Response:
+    """Like or unlike the video."""
+    video = await service.get_ready(cell, video_id, market=market)
+    act = service.like if choice == "like" else service.unlike
+    await act(cell, video, shopper_id=user.user_id)
+    return await _actions(request, page, cell, video, user.user_id)
 
 
 # --- Seller Center ----------------------------------------------------------------------------

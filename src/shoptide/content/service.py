@@ -443,13 +443,22 @@ async def _engage(
         await session.refresh(video, list(counters))
 
 
-async def has_liked(session: AsyncSession, video: Video, *, shopper_id: int) -> bool:
-    found = await session.scalar(
-        select(VideoLike.id).where(
-            VideoLike.video_id == video.id, VideoLike.shopper_id == shopper_id
+async def liked_among(
+    session: AsyncSession, *, shopper_id: int, video_ids: Sequence[int]
+) -> set[int]:
+    """Which of these videos the shopper likes, in one query."""
+    if not video_ids:
+        return set()
+    found = await session.scalars(
+        select(VideoLike.video_id).where(
+            VideoLike.video_id.in_(list(video_ids)), VideoLike.shopper_id == shopper_id
         )
     )
-    return found is not None
+    return set(found)
+
+
+async def has_liked(session: AsyncSession, video: Video, *, shopper_id: int) -> bool:
+    return bool(await liked_among(session, shopper_id=shopper_id, video_ids=[video.id]))
 
 
 async def like(session: AsyncSession, video: Video, *, shopper_id: int) -> bool:

@@ -9,7 +9,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from shoptide.deps import OPTIONAL_BEARER, CellWrite, CurrentMarket, CurrentShopper, DatabasesDep
+from shoptide.deps import (
+    OPTIONAL_BEARER,
+    CellWrite,
+    CurrentMarket,
+    CurrentShopper,
+    DatabasesDep,
+    GlobalRead,
+)
 from shoptide.feed import service as feed_service
 from shoptide.feed import serving
 from shoptide.feed.deps import ApiViewer, FeedEngineDep
@@ -58,7 +65,6 @@ async def get_feed(
 async def report_events(
     body: FeedEventsIn,
     viewer: ApiViewer,
-    market: CurrentMarket,
     engine: FeedEngineDep,
     databases: DatabasesDep,
 ) -> Response:
@@ -68,7 +74,6 @@ async def report_events(
         databases,
         engine,
         viewer=viewer.viewer,
-        market=market.code,
         page_id=body.page_id,
         events=[event.reported() for event in body.events],
         at=time.time(),
@@ -78,9 +83,10 @@ async def report_events(
 
 @router.post("/follows/{host_id}", response_model=FollowRead)
 async def follow(
-    host_id: int, user: CurrentShopper, market: CurrentMarket, cell: CellWrite
+    host_id: int, user: CurrentShopper, market: CurrentMarket, global_: GlobalRead, cell: CellWrite
 ) -> FollowRead:
     """Follow a host (the `host_id` of a feed item): their videos and rooms come first."""
+    await feed_service.check_host(global_, host_id)
     await feed_service.follow(cell, follower_id=user.user_id, host_id=host_id, market=market.code)
     return FollowRead(host_id=host_id, following=True)
 

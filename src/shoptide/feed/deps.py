@@ -1,7 +1,6 @@
 """Dependencies of the feed's routes: the engine, who is watching (a shopper, or a visitor
-known by a cookie or, in the API, a header), and the CSRF check of the page's JSON posts."""
+known by a cookie or, in the API, a header)."""
 
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -10,7 +9,6 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Header, Request, Response
 
 from shoptide.deps import OptionalUser
-from shoptide.errors import NotAllowed
 from shoptide.feed import serving
 from shoptide.feed.engine import FeedEngine
 
@@ -84,12 +82,3 @@ async def api_viewer(
 
 PageViewer = Annotated[FeedViewer, Depends(page_viewer)]
 ApiViewer = Annotated[FeedViewer, Depends(api_viewer)]
-
-
-def check_csrf(request: Request, token: str) -> None:
-    """The synchronizer token of shoptide.deps.verify_csrf, for posts that are not forms
-    (the page's event reports send it in X-CSRF-Token, or in the body of a beacon, which
-    cannot carry headers)."""
-    expected = request.session.get("csrf", "")
-    if not expected or not hmac.compare_digest(expected, token):
-        raise NotAllowed("This page has expired. Reload it and try again.")

@@ -47,7 +47,6 @@ HISTORY = 50  # recent interactions that shape a page
 PER_SOURCE = 60  # most candidates taken from one source
 CARDS = 20  # product cards of recently engaged items (each costs a ranking)
 POPULAR_PER_CATEGORY = 6
-WORTH_TTL = 300.0  # seconds between recomputations of a market's engagement worth
 # How much each kind of interest says about a viewer's taste (history weights), and how
 # much it heats an item on the trending board.
 INTEREST = {WATCH: 1.0, CLICK: 1.5, LIKE: 2.0, SHARE: 2.0, FOLLOW: 2.0, CART: 3.0, PURCHASE: 5.0}
@@ -92,7 +91,6 @@ class FeedEngine:
         self.ranker: Ranker = ranker or PriorRanker()
         self.similar: dict[str, SimilarItems] = {}  # per market, once trained
         self.shelves = Shelves(self.catalog)
-        self._worth: dict[str, tuple[float, float]] = {}  # market -> (worth, computed at)
 
     # --- items coming and going ----------------------------------------------------------
 
@@ -232,34 +230,32 @@ class FeedEngine:
         matrix = feature_matrix(items, counters, profile, similarity, followed, seen, at)
         p_engage, p_buy = self.ranker.predict(matrix)
         prices = np.array([item.price_minor for item in items], dtype=np.float64)
-        value = ranking.expected_value(p_engage, p_buy, prices, self._market_worth(market, at))
+        # an engagement is valued against the prices on offer in this very ranking
+        worth = ranking.engagement_worth(prices)
+        value = ranking.expected_value(p_engage, p_buy, prices, worth)
         return [
             RankedCandidate(item, float(value[i]), int(seen[i]), source, matrix[i])
             for i, (item, source, _) in enumerate(entries)
         ]
 
     async def _counters(self, market: str, items: Sequence[FeedItem], at: float) -> Counters:
+        """Every candidate's counters in one read: shops, hosts and categories shared by
+        several candidates are read once."""
         names = [
             counter_name(market, scope, scope_id(item, scope), signal)
             for item in items
             for scope in SCOPES
             for signal in SIGNALS
         ] + [counter_name(market, "market", market, signal) for signal in SIGNALS]
-        values = await self.features.decayed(names, at)
+        unique = {name: None for name in names}
+        position = {name: i for i, name in enumerate(unique)}
+        values = (await self.features.decayed(list(unique), at))[[position[n] for n in names]]
         per_item = len(SCOPES) * len(SIGNALS)
         shape = (len(items), len(SCOPES), len(SIGNALS), len(HORIZONS))
         return Counters(
             values=values[: len(items) * per_item].reshape(shape),
             market=values[len(items) * per_item :],
         )
-
-    def _market_worth(self, market: str, at: float) -> float:
-        worth, computed_at = self._worth.get(market, (0.0, float("-inf")))
-        if at - computed_at > WORTH_TTL:
-            newest = self.shelves.newest(market, at, self._open_to_all(market))
-            worth = ranking.engagement_worth([item.price_minor for item in newest])
-            self._worth[market] = (worth, at)
-        return worth
 
     # --- learning from signals -----------------------------------------------------------
 
@@ -294,7 +290,7 @@ class FeedEngine:
         for signal, item in known:
             if signal.action == IMPRESSION:
                 shown[signal.viewer].append(item.key)
-            elif is_engaged(signal, item.duration_ms):
+            elif is_engaged(signal.action, signal.value, item.duration_ms):
                 liked[signal.viewer].append((item.key, INTEREST.get(signal.action, 1.0)))
         at = max(signal.at for signal, _ in known) if known else 0.0
         for viewer, keys in shown.items():
@@ -327,7 +323,7 @@ def _counted(signal: Signal, item: FeedItem) -> list[tuple[str, float]]:
         counted.append(("shown", 1.0))
     if signal.action == WATCH and item.duration_ms:
         counted.append(("done", min(1.0, signal.value / item.duration_ms)))
-    if signal.action != IMPRESSION and is_engaged(signal, item.duration_ms):
+    if signal.action != IMPRESSION and is_engaged(signal.action, signal.value, item.duration_ms):
         counted.append(("engaged", 1.0))
     if signal.action == PURCHASE:
         counted += [("bought", 1.0), ("gmv", signal.value)]
@@ -336,7 +332,7 @@ def _counted(signal: Signal, item: FeedItem) -> list[tuple[str, float]]:
 
 def _heat(signal: Signal, item: FeedItem) -> float:
     """How much a signal warms an item on the trending boards (engagement, sales)."""
-    if not is_engaged(signal, item.duration_ms):
+    if not is_engaged(signal.action, signal.value, item.duration_ms):
         return 0.0
     return INTEREST.get(signal.action, 1.0)
 

@@ -24,6 +24,7 @@ ACTIONS = (IMPRESSION, WATCH, LIKE, FOLLOW, SHARE, CLICK, CART, PURCHASE, SKIP)
 # (a watch counts only when the viewer saw at least ENGAGED_COMPLETION of it).
 ENGAGING = (LIKE, FOLLOW, SHARE, CLICK, CART, PURCHASE)
 ENGAGED_COMPLETION = 0.5
+UNKNOWN_LENGTH_WATCH_MS = 5_000.0
 
 
 def item_key(kind: str, ref_id: int) -> str:
@@ -73,8 +74,10 @@ class Signal:
     stage: int = -1  # IMPRESSION: the item's cold-start stage when it was served
 
 
-def is_engaged(signal: Signal, duration_ms: int) -> bool:
-    """Did this signal show the viewer cared (acted, or watched most of a video)?"""
-    if signal.action == WATCH:
-        return duration_ms > 0 and signal.value >= ENGAGED_COMPLETION * duration_ms
-    return signal.action in ENGAGING
+def is_engaged(action: str, value: float, duration_ms: int) -> bool:
+    """Did the viewer care: an engaging action, or a watch of at least ENGAGED_COMPLETION of
+    the item (of UNKNOWN_LENGTH_WATCH_MS when it has no length, e.g. a live room)?"""
+    if action == WATCH:
+        needed = ENGAGED_COMPLETION * duration_ms if duration_ms > 0 else UNKNOWN_LENGTH_WATCH_MS
+        return value >= needed
+    return action in ENGAGING

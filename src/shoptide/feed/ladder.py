@@ -182,7 +182,7 @@ class Ladder:
             if signal.stage >= 0 and signal.stage != position.stage:
                 continue  # shown at an earlier stage (a replay, or a page served before a move)
             what = "shown" if signal.action == "impression" else "engaged"
-            if what == "engaged" and not is_engaged(signal, item.duration_ms):
+            if what == "engaged" and not is_engaged(signal.action, signal.value, item.duration_ms):
                 continue
             counts[_counter(signal.market, signal.item_key, position.stage, what)] += 1
             peers[_peers(signal.market, position.stage, what)] += 1

@@ -9,9 +9,9 @@ on the viewer's page, does the action in its own domain and commits, then tells 
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, NamedTuple
 
 import structlog
 from babel.numbers import format_percent
@@ -27,11 +27,11 @@ from shoptide.checkout import service as checkout_service
 from shoptide.content import service as content_service
 from shoptide.content.models import Video
 from shoptide.db import Databases
-from shoptide.deps import CsrfChecked, CurrentMarket, CurrentSeat, CurrentShopper, DatabasesDep
+from shoptide.deps import CsrfChecked, CurrentSeat, CurrentShopper, DatabasesDep, check_csrf
 from shoptide.errors import DomainError, InvalidInput
 from shoptide.feed import explain, serving
 from shoptide.feed import service as feed_service
-from shoptide.feed.deps import FeedEngineDep, PageViewer, check_csrf
+from shoptide.feed.deps import FeedEngineDep, PageViewer
 from shoptide.feed.engine import FeedEngine
 from shoptide.feed.items import CART, FOLLOW, LIKE, FeedItem, item_key
 from shoptide.feed.schemas import PageEventsIn
@@ -67,13 +67,15 @@ class Card:
     options: list[Sellable] = field(default_factory=list)  # the lead product's, in the market
     video: Video | None = None  # videos: the content row (like count, size)
     following: bool = False  # the viewer follows its host
+    liked: bool = False  # videos: the viewer likes it
 
 
 async def _cards(
     databases: Databases, served: serving.ServedPage, *, market: str, shopper_id: int | None
 ) -> list[Card]:
     """Every card of a served page in a fixed number of queries: the lead products'
-    sellable options (global), then the videos and the viewer's follows (the cell)."""
+    sellable options (global), then the videos and which of them the viewer likes (the
+    cell)."""
     items = [entry.item for entry in served.items]
     leads = list(dict.fromkeys(item.product_ids[0] for item in items if item.product_ids))
     video_ids = [item.ref_id for item in items if item.kind == "video"]
@@ -93,10 +95,10 @@ async def _cards(
                     else []
                 )
             }
-            followed = (
-                await feed_service.followed_hosts(cell, follower_id=shopper_id)
+            liked = (
+                await content_service.liked_among(cell, shopper_id=shopper_id, video_ids=video_ids)
                 if shopper_id is not None
-                else frozenset()
+                else set()
             )
     return [
         Card(
@@ -104,7 +106,8 @@ async def _cards(
             page_id=served.page_id,
             options=options.get(item.product_ids[0], []) if item.product_ids else [],
             video=videos.get(item.ref_id) if item.kind == "video" else None,
-            following=item.host_id in followed,
+            following=item.host_id in served.followed,
+            liked=item.kind == "video" and item.ref_id in liked,
         )
         for item in items
         if item.kind != "video" or item.ref_id in videos  # taken down since it was ranked
@@ -168,7 +171,6 @@ async def more(
 @public_router.post(FOR_YOU + "/events", status_code=204)
 async def report_events(
     request: Request,
-    market: CurrentMarket,
     viewer: PageViewer,
     engine: FeedEngineDep,
     databases: DatabasesDep,
@@ -185,7 +187,6 @@ async def report_events(
         databases,
         engine,
         viewer=viewer.viewer,
-        market=market.code,
         page_id=report.page_id,
         events=[event.reported() for event in report.events],
         at=_now(),
@@ -200,11 +201,12 @@ ItemKey = Annotated[str, Form(min_length=1, max_length=24)]
 
 
 async def _served_item(
-    engine: FeedEngine, *, viewer: str, market: str, page_id: str, key: str, kind: str = ""
+    engine: FeedEngine, *, viewer: str, page_id: str, key: str, kind: str = ""
 ) -> FeedItem:
-    """The item, checked to be on the viewer's served page, before anything changes."""
-    logs = await serving.served_logs(engine, viewer=viewer, page_id=page_id)
-    item = engine.catalog.get(market, key) if key in logs else None
+    """The item, checked to be on the viewer's served page, before anything changes (in
+    the page's market: the item's own)."""
+    kept = await serving.kept_page(engine, viewer=viewer, page_id=page_id)
+    item = engine.catalog.get(kept.market, key) if key in kept.items else None
     if item is None or (kind and item.kind != kind):
         raise InvalidInput(f"{key} was not on this feed page.")
     return item
@@ -215,7 +217,6 @@ async def _tell_feed(
     engine: FeedEngine,
     *,
     viewer: str,
-    market: str,
     page_id: str,
     key: str,
     action: str,
@@ -227,7 +228,6 @@ async def _tell_feed(
             databases,
             engine,
             viewer=viewer,
-            market=market,
             page_id=page_id,
             item_key=key,
             action=action,
@@ -235,111 +235,6 @@ async def _tell_feed(
         )
     except InvalidInput as exc:
         log.warning("feed.signal_lost", action=action, item_key=key, reason=exc.message)
-
-
-async def _like(
-    page: Page,
-    user: Principal,
-    engine: FeedEngine,
-    databases: Databases,
-    page_id: str,
-    key: str,
-    *,
-    like: bool,
-) -> Response:
-    market = page.market.code
-    viewer = serving.viewer_of(user.user_id, "")
-    item = await _served_item(
-        engine, viewer=viewer, market=market, page_id=page_id, key=key, kind="video"
-    )
-    async with databases.session(databases.settings.cell_of_market(market)) as cell:
-        video = await content_service.get_ready(cell, item.ref_id, market=market)
-        act = content_service.like if like else content_service.unlike
-        changed = await act(cell, video, shopper_id=user.user_id)
-    if like and changed:
-        await _tell_feed(
-            databases, engine, viewer=viewer, market=market, page_id=page_id, key=key, action=LIKE
-        )
-    card = Card(item=item, page_id=page_id, video=video)
-    return _answer(page, "feed/_like.html", FOR_YOU, card=card, liked=like)
-
-
-@public_router.post(FOR_YOU + "/like", dependencies=[CsrfChecked], response_model=None)
-async def like(
-    page: PageDep,
-    user: CurrentShopper,
-    engine: FeedEngineDep,
-    databases: DatabasesDep,
-    page_id: PageId,
-    item_key: ItemKey,
-) -> Response:
-    return await _like(page, user, engine, databases, page_id, item_key, like=True)
-
-
-@public_router.post(FOR_YOU + "/unlike", dependencies=[CsrfChecked], response_model=None)
-async def unlike(
-    page: PageDep,
-    user: CurrentShopper,
-    engine: FeedEngineDep,
-    databases: DatabasesDep,
-    page_id: PageId,
-    item_key: ItemKey,
-) -> Response:
-    return await _like(page, user, engine, databases, page_id, item_key, like=False)
-
-
-async def _follow(
-    page: Page,
-    user: Principal,
-    engine: FeedEngine,
-    databases: Databases,
-    page_id: str,
-    key: str,
-    *,
-    follow: bool,
-) -> Response:
-    market = page.market.code
-    viewer = serving.viewer_of(user.user_id, "")
-    item = await _served_item(engine, viewer=viewer, market=market, page_id=page_id, key=key)
-    async with databases.session(databases.settings.cell_of_market(market)) as cell:
-        if follow:
-            changed = await feed_service.follow(
-                cell, follower_id=user.user_id, host_id=item.host_id, market=market
-            )
-        else:
-            changed = await feed_service.unfollow(
-                cell, follower_id=user.user_id, host_id=item.host_id
-            )
-    if follow and changed:
-        await _tell_feed(
-            databases, engine, viewer=viewer, market=market, page_id=page_id, key=key, action=FOLLOW
-        )
-    card = Card(item=item, page_id=page_id, following=follow)
-    return _answer(page, "feed/_follow.html", FOR_YOU, card=card)
-
-
-@public_router.post(FOR_YOU + "/follow", dependencies=[CsrfChecked], response_model=None)
-async def follow(
-    page: PageDep,
-    user: CurrentShopper,
-    engine: FeedEngineDep,
-    databases: DatabasesDep,
-    page_id: PageId,
-    item_key: ItemKey,
-) -> Response:
-    return await _follow(page, user, engine, databases, page_id, item_key, follow=True)
-
-
-@public_router.post(FOR_YOU + "/unfollow", dependencies=[CsrfChecked], response_model=None)
-async def unfollow(
-    page: PageDep,
-    user: CurrentShopper,
-    engine: FeedEngineDep,
-    databases: DatabasesDep,
-    page_id: PageId,
-    item_key: ItemKey,
-) -> Response:
-    return await _follow(page, user, engine, databases, page_id, item_key, follow=False)
 
 
 @public_router.post(FOR_YOU + "/cart", dependencies=[CsrfChecked], response_model=None)
@@ -356,9 +251,7 @@ async def add_to_cart(
     /cart/add does); a sold-out option answers with the reason in place of the button."""
     market = page.market
     viewer = serving.viewer_of(user.user_id, "")
-    item = await _served_item(
-        engine, viewer=viewer, market=market.code, page_id=page_id, key=item_key
-    )
+    item = await _served_item(engine, viewer=viewer, page_id=page_id, key=item_key)
     card = Card(item=item, page_id=page_id)
     if not item.product_ids:
         raise InvalidInput("Nothing on this item can go in the cart.")
@@ -391,13 +284,84 @@ async def add_to_cart(
         databases,
         engine,
         viewer=viewer,
-        market=market.code,
         page_id=page_id,
         key=item_key,
         action=CART,
     )
     page.flash(page.gettext("Added to your cart."))
     return _answer(page, "feed/_cart.html", "/cart", card=card, added=True, error=None)
+
+
+async def _like(
+    user: Principal, databases: Databases, item: FeedItem, on: bool
+) -> tuple[bool, dict[str, Any]]:
+    """Like or unlike the video; returns whether that changed anything, and the context of
+    its button."""
+    market = item.market
+    async with databases.session(databases.settings.cell_of_market(market)) as cell:
+        video = await content_service.get_ready(cell, item.ref_id, market=market)
+        act = content_service.like if on else content_service.unlike
+        changed = await act(cell, video, shopper_id=user.user_id)
+    return changed, {"video": video, "liked": on}  # the Card's fields
+
+
+async def _follow(
+    user: Principal, databases: Databases, item: FeedItem, on: bool
+) -> tuple[bool, dict[str, Any]]:
+    """Follow or unfollow the item's host."""
+    async with databases.session(databases.settings.cell_of_market(item.market)) as cell:
+        if on:
+            changed = await feed_service.follow(
+                cell, follower_id=user.user_id, host_id=item.host_id, market=item.market
+            )
+        else:
+            changed = await feed_service.unfollow(
+                cell, follower_id=user.user_id, host_id=item.host_id
+            )
+    return changed, {"following": on}
+
+
+class Toggle(NamedTuple):
+    act: Callable[[Principal, Databases, FeedItem, bool], Awaitable[tuple[bool, dict[str, Any]]]]
+    on: bool
+    signal: str  # what the feed hears when it turns on
+    button: str  # the template of its button
+    kind: str = ""  # the kind of item it applies to ("": any)
+
+
+TOGGLES = {
+    "like": Toggle(_like, True, LIKE, "feed/_like.html", "video"),
+    "unlike": Toggle(_like, False, LIKE, "feed/_like.html", "video"),
+    "follow": Toggle(_follow, True, FOLLOW, "feed/_follow.html"),
+    "unfollow": Toggle(_follow, False, FOLLOW, "feed/_follow.html"),
+}
+
+
+# after every other POST under /for-you: routes match in order
+@public_router.post(FOR_YOU + "/{toggle}", dependencies=[CsrfChecked], response_model=None)
+async def toggle(
+    toggle: Literal["like", "unlike", "follow", "unfollow"],
+    page: PageDep,
+    user: CurrentShopper,
+    engine: FeedEngineDep,
+    databases: DatabasesDep,
+    page_id: PageId,
+    item_key: ItemKey,
+) -> Response:
+    """Like or unlike a video, follow or unfollow a host, from the viewer's served page;
+    turning one on is a signal for the feed."""
+    chosen = TOGGLES[toggle]
+    viewer = serving.viewer_of(user.user_id, "")
+    item = await _served_item(
+        engine, viewer=viewer, page_id=page_id, key=item_key, kind=chosen.kind
+    )
+    changed, context = await chosen.act(user, databases, item, chosen.on)
+    if chosen.on and changed:
+        await _tell_feed(
+            databases, engine, viewer=viewer, page_id=page_id, key=item_key, action=chosen.signal
+        )
+    card = Card(item=item, page_id=page_id, **context)
+    return _answer(page, chosen.button, FOR_YOU, card=card)
 
 
 # --- Seller Center: why each item has the traffic it has --------------------------------------

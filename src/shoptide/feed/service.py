@@ -10,14 +10,17 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import Float, and_, case, cast, delete, func, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoptide.accounts import service as accounts_service
 from shoptide.catalog import service as catalog_service
 from shoptide.content import service as content_service
 from shoptide.db import Databases, upsert
+from shoptide.errors import NotFound
 from shoptide.feed.items import (
     CART,
     CLICK,
@@ -146,6 +149,12 @@ async def recent_signals(session: AsyncSession, *, since: datetime) -> list[Sign
 
 
 # --- follows --------------------------------------------------------------------------------
+
+
+async def check_host(global_session: AsyncSession, host_id: int) -> None:
+    """Hosts are merchants' accounts, which live in the global cell."""
+    if host_id not in await accounts_service.display_names(global_session, [host_id]):
+        raise NotFound("There is no such host to follow.")
 
 
 async def follow(session: AsyncSession, *, follower_id: int, host_id: int, market: str) -> bool:
@@ -414,6 +423,55 @@ def _sold_out(
     )
 
 
+class _Tagged(Protocol):
+    product_id: int
+
+
+class _Hosted(Protocol):
+    """A video or a live room, as far as the feed reads them."""
+
+    id: int
+    shop_id: int | None
+    host_user_id: int
+
+    @property
+    def products(self) -> Sequence[_Tagged]: ...
+
+
+def _content_item(
+    kind: str,
+    row: _Hosted,
+    market: str,
+    on_sale: Mapping[int, catalog_service.MarketProduct],
+    stocked: set[int],
+    *,
+    published_at: float,
+    title: str,
+    extra: dict[str, str],
+    duration_ms: int = 0,
+    live: bool = False,
+) -> FeedItem:
+    """A video or a room: its lead product's category and price, sold out or not."""
+    product_ids, category_id, price_minor = _lead((tag.product_id for tag in row.products), on_sale)
+    return FeedItem(
+        key=item_key(kind, row.id),
+        kind=kind,
+        ref_id=row.id,
+        market=market,
+        shop_id=row.shop_id or 0,
+        host_id=row.host_user_id,
+        category_id=category_id,
+        price_minor=price_minor,
+        product_ids=product_ids,
+        published_at=published_at,
+        duration_ms=duration_ms,
+        live=live,
+        sold_out=_sold_out(product_ids, on_sale, stocked),
+        title=title,
+        extra=extra,
+    )
+
+
 async def _load_market(databases: Databases, market: str, wanted: _Wanted) -> list[FeedItem]:
     """One market's items in a fixed number of queries: the global session first (and held),
     then the market's cell, as every unit of work spanning both takes them."""
@@ -449,51 +507,34 @@ async def _load_market(databases: Databases, market: str, wanted: _Wanted) -> li
                 if everything
                 else [v for product in on_sale.values() for v in product.variant_ids],
             )
-    items = []
-    for video in videos:
-        product_ids, category_id, price_minor = _lead(
-            (tag.product_id for tag in video.products), on_sale
+    items = [
+        _content_item(
+            "video",
+            video,
+            market,
+            on_sale,
+            stocked,
+            published_at=(video.published_at or video.created_at).timestamp(),
+            title=video.caption,
+            extra={"playlist": video.playlist_path, "poster": video.poster_path},
+            duration_ms=video.duration_ms,
         )
-        items.append(
-            FeedItem(
-                key=item_key("video", video.id),
-                kind="video",
-                ref_id=video.id,
-                market=market,
-                shop_id=video.shop_id or 0,
-                host_id=video.host_user_id,
-                category_id=category_id,
-                price_minor=price_minor,
-                product_ids=product_ids,
-                published_at=(video.published_at or video.created_at).timestamp(),
-                duration_ms=video.duration_ms,
-                sold_out=_sold_out(product_ids, on_sale, stocked),
-                title=video.caption,
-                extra={"playlist": video.playlist_path, "poster": video.poster_path},
-            )
+        for video in videos
+    ]
+    items += [
+        _content_item(
+            "live",
+            room,
+            market,
+            on_sale,
+            stocked,
+            published_at=(room.started_at or room.scheduled_at).timestamp(),
+            title=room.title,
+            extra={"public_name": room.public_name, "cover": room.cover_path},
+            live=True,
         )
-    for room in rooms:
-        product_ids, category_id, price_minor = _lead(
-            (tag.product_id for tag in room.products), on_sale
-        )
-        items.append(
-            FeedItem(
-                key=item_key("live", room.id),
-                kind="live",
-                ref_id=room.id,
-                market=market,
-                shop_id=room.shop_id or 0,
-                host_id=room.host_user_id,
-                category_id=category_id,
-                price_minor=price_minor,
-                product_ids=product_ids,
-                published_at=(room.started_at or room.scheduled_at).timestamp(),
-                live=True,
-                sold_out=_sold_out(product_ids, on_sale, stocked),
-                title=room.title,
-                extra={"public_name": room.public_name, "cover": room.cover_path},
-            )
-        )
+        for room in rooms
+    ]
     for product in cards.values():
         items.append(
             FeedItem(

@@ -53,6 +53,15 @@ MAX_WATCH_MS = 3_600_000  # one view of one item: an hour at most
 class ServedPage:
     page_id: str
     items: list[Served]
+    followed: frozenset[int]  # hosts the viewer follows (read for ranking; cards show it)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPage:
+    """A served page as kept for the events that come back about it."""
+
+    market: str
+    items: dict[str, tuple[ServedLog, int]]  # key -> the item's log, its stage when served
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +95,15 @@ async def serve(
             followed = await service.followed_hosts(cell, follower_id=shopper_id)
     items = await engine.page(viewer, market, at=at, size=size, followed=followed)
     page_id = secrets.token_urlsafe(12)
-    await engine.features.keep_page(page_id, _page_record(viewer, items))
-    return ServedPage(page_id, items)
+    await engine.features.keep_page(page_id, _page_record(viewer, market, items))
+    return ServedPage(page_id, items, followed)
 
 
-def _page_record(viewer: str, items: Sequence[Served]) -> str:
+def _page_record(viewer: str, market: str, items: Sequence[Served]) -> str:
     return json.dumps(
         {
             "viewer": viewer,
+            "market": market,
             "items": {
                 s.item.key: [position, s.source, s.stage, s.features]
                 for position, s in enumerate(items)
@@ -102,19 +112,20 @@ def _page_record(viewer: str, items: Sequence[Served]) -> str:
     )
 
 
-async def served_logs(
-    engine: FeedEngine, *, viewer: str, page_id: str
-) -> dict[str, tuple[ServedLog, int]]:
-    """The page's items (key -> its log and stage); InvalidInput when the page is not this
-    viewer's or has expired."""
+async def kept_page(engine: FeedEngine, *, viewer: str, page_id: str) -> KeptPage:
+    """The page as served (its market is the one events count in, whatever a client
+    says); InvalidInput when the page is not this viewer's or has expired."""
     kept = await engine.features.served_page(page_id)
     record = json.loads(kept) if kept else None
     if record is None or record["viewer"] != viewer:
         raise InvalidInput("This feed page has expired. Reload the page to keep scrolling.")
-    return {
-        key: (ServedLog(position, source, features), stage)
-        for key, (position, source, stage, features) in record["items"].items()
-    }
+    return KeptPage(
+        record["market"],
+        {
+            key: (ServedLog(position, source, features), stage)
+            for key, (position, source, stage, features) in record["items"].items()
+        },
+    )
 
 
 def _signal(viewer: str, market: str, event: Reported, stage: int, at: float) -> Signal:
@@ -127,7 +138,6 @@ async def take_events(
     engine: FeedEngine,
     *,
     viewer: str,
-    market: str,
     page_id: str,
     events: Sequence[Reported],
     at: float,
@@ -136,27 +146,23 @@ async def take_events(
     """Log what the viewer did with items of a served page, then let the engine hear it."""
     if len(events) > MAX_EVENTS:
         raise InvalidInput(f"Send at most {MAX_EVENTS} events at a time.")
-    logs = await served_logs(engine, viewer=viewer, page_id=page_id)
+    page = await kept_page(engine, viewer=viewer, page_id=page_id)
     signals = []
     for event in events:
         if event.action not in allowed:
             raise InvalidInput(f"{event.action!r} is not an event the feed takes here.")
-        if event.item_key not in logs:
+        if event.item_key not in page.items:
             raise InvalidInput(f"{event.item_key} was not on this feed page.")
-        signals.append(_signal(viewer, market, event, logs[event.item_key][1], at))
-    cell = databases.settings.cell_of_market(market)
+        signals.append(_signal(viewer, page.market, event, page.items[event.item_key][1], at))
+    cell = databases.settings.cell_of_market(page.market)
     async with databases.session(cell) as session:
         await service.record(
-            session, signals, page_id=page_id, served={k: log for k, (log, _) in logs.items()}
+            session,
+            signals,
+            page_id=page_id,
+            served={key: log for key, (log, _) in page.items.items()},
         )
-    await _observe(databases, engine, cell, signals)
-
-
-async def _observe(
-    databases: Databases, engine: FeedEngine, cell: str, signals: Sequence[Signal]
-) -> None:
-    changes = await engine.observe(signals)
-    await save_changes(databases, cell, changes)
+    await save_changes(databases, cell, await engine.observe(signals))
 
 
 async def save_changes(databases: Databases, cell: str, changes: Sequence[StageChange]) -> None:
@@ -170,7 +176,6 @@ async def acted(
     engine: FeedEngine,
     *,
     viewer: str,
-    market: str,
     page_id: str,
     item_key: str,
     action: str,
@@ -182,7 +187,6 @@ async def acted(
         databases,
         engine,
         viewer=viewer,
-        market=market,
         page_id=page_id,
         events=[Reported(item_key, action)],
         at=at,
@@ -198,7 +202,7 @@ REPLAY_BATCH = 2_000
 async def load(databases: Databases, engine: FeedEngine, *, at: float) -> None:
     """(Re)fill the engine from the databases: saved stages first, then every item (content
     without a stage yet enters the starter pool, and that is saved)."""
-    for cell in databases.settings.cells:
+    for cell in databases.cells_with_own_database():
         async with databases.session(cell, write=False) as session:
             engine.ladder.restore(await service.load_stages(session))
     await _save_by_cell(databases, engine.reload(await service.load_items(databases), at))
@@ -219,7 +223,7 @@ async def warm_up(databases: Databases, engine: FeedEngine, *, at: float, replay
     if not replay:
         return
     since = datetime.fromtimestamp(at, UTC) - timedelta(hours=databases.settings.feed_replay_hours)
-    for cell in databases.settings.cells:
+    for cell in databases.cells_with_own_database():
         async with databases.session(cell, write=False) as session:
             signals = await service.recent_signals(session, since=since)
         for start in range(0, len(signals), REPLAY_BATCH):

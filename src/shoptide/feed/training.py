@@ -34,12 +34,12 @@ from shoptide.feed import ranking
 from shoptide.feed.candidates import MIN_SEQUENCE, SimilarItems
 from shoptide.feed.engine import FeedEngine
 from shoptide.feed.items import (
-    ENGAGED_COMPLETION,
     ENGAGING,
     IMPRESSION,
     PURCHASE,
     WATCH,
     FeedItem,
+    is_engaged,
 )
 from shoptide.feed.models import FeedEvent, TrainingRun
 from shoptide.feed.ranking import COLUMN, FEATURES, LearnedRanker, Ranker
@@ -50,7 +50,6 @@ log = structlog.get_logger(__name__)
 
 WINDOW = timedelta(days=30)  # how far back the log is read
 PURCHASE_WITHIN_S = 24 * 3600.0  # a purchase this soon after an impression is its sale
-UNKNOWN_DURATION_WATCH_MS = 5_000.0  # a watch this long is engaged when the length is unknown
 HELD_OUT = 0.2  # the newest share of examples both rankers are judged on
 POLL_S = 0.25  # how often the event loop looks at the worker's progress
 WRITE_EVERY_S = 1.0  # at most one progress write a second (pages poll the row)
@@ -121,16 +120,6 @@ class TrainingData:
     sequences: dict[str, list[list[str]]]
 
 
-def is_engaged(action: str, value: float, item_key: str, durations: Mapping[str, int]) -> bool:
-    """An engaging action, or a watch of at least ENGAGED_COMPLETION of the video (of at
-    least UNKNOWN_DURATION_WATCH_MS when its length is unknown)."""
-    if action == WATCH:
-        duration = durations.get(item_key, 0)
-        needed = ENGAGED_COMPLETION * duration if duration > 0 else UNKNOWN_DURATION_WATCH_MS
-        return value >= needed
-    return action in ENGAGING
-
-
 def _bought_within(times: Sequence[float], at: float) -> bool:
     """Some purchase time (sorted) falls in [at, at + PURCHASE_WITHIN_S]."""
     first = bisect_left(times, at)
@@ -151,7 +140,7 @@ def build_examples(
     for row in acted:
         if row.action == PURCHASE:
             bought_at[(row.market, row.viewer, row.item_key)].append(row.at)
-        if row.page_id and is_engaged(row.action, row.value, row.item_key, durations):
+        if row.page_id and is_engaged(row.action, row.value, durations.get(row.item_key, 0)):
             engaged_on.add((row.market, row.viewer, row.page_id, row.item_key))
     for times in bought_at.values():
         times.sort()
@@ -191,21 +180,13 @@ def engaged_sequences(
     nothing and are left out."""
     per_viewer: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
     for row in sorted(acted, key=lambda row: row.at):
-        if is_engaged(row.action, row.value, row.item_key, durations):
+        if is_engaged(row.action, row.value, durations.get(row.item_key, 0)):
             per_viewer[(row.market, row.viewer)].setdefault(row.item_key, None)
     sequences: dict[str, list[list[str]]] = defaultdict(list)
     for (market, _viewer), keys in per_viewer.items():
         if len(keys) >= MIN_SEQUENCE:
             sequences[market].append(list(keys))
     return dict(sequences)
-
-
-def _distinct_cells(databases: Databases) -> list[str]:
-    """One cell per database: cells sharing a database would read its rows twice."""
-    by_url: dict[str, str] = {}
-    for cell in databases.settings.cells:
-        by_url.setdefault(databases.url(cell), cell)
-    return list(by_url.values())
 
 
 async def _read_cell(session: AsyncSession, since: datetime) -> tuple[list[Shown], list[Acted]]:
@@ -247,7 +228,7 @@ async def load_examples(
     """The labelled impressions and engaged sequences of every cell since `since`."""
     shown: list[Shown] = []
     acted: list[Acted] = []
-    for cell in _distinct_cells(databases):
+    for cell in databases.cells_with_own_database():
         async with databases.session(cell, write=False) as session:
             cell_shown, cell_acted = await _read_cell(session, since)
         shown += cell_shown

@@ -17,13 +17,11 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoptide.db import Databases
-from shoptide.deps import CsrfChecked, CurrentSeat, DatabasesDep, Seat, SettingsDep
+from shoptide.deps import CsrfChecked, DatabasesDep, SettingsDep
 from shoptide.errors import Conflict, NotAllowed
 from shoptide.live import media, rooms
+from shoptide.live.deps import HostRequest, host_request
 from shoptide.live.models import LiveRoom
-from shoptide.settings import Settings
-from shoptide.web.rendering import Page, PageDep
 
 log = structlog.get_logger(__name__)
 
@@ -116,15 +114,8 @@ AfterChange = Callable[[LiveRoom], Awaitable[None]]
 
 
 @dataclass
-class HostedStream:
+class HostedStream(HostRequest):
     """The room's stream as its host's shop sees it, and how to answer the host."""
-
-    public_name: str
-    request: Request
-    page: Page
-    seat: Seat
-    databases: Databases
-    settings: Settings
 
     @property
     def console_url(self) -> str:
@@ -175,18 +166,7 @@ class HostedStream:
         return RedirectResponse(self.console_url, status_code=303)
 
 
-async def hosted_stream(
-    public_name: str,
-    request: Request,
-    page: PageDep,
-    seat: CurrentSeat,
-    databases: DatabasesDep,
-    settings: SettingsDep,
-) -> HostedStream:
-    return HostedStream(public_name, request, page, seat, databases, settings)
-
-
-HostedStreamDep = Annotated[HostedStream, Depends(hosted_stream)]
+HostedStreamDep = Annotated[HostedStream, Depends(host_request(HostedStream))]
 
 
 @router.get("", response_class=HTMLResponse)

@@ -36,6 +36,7 @@ from shoptide.deps import (
 )
 from shoptide.errors import DomainError, InvalidInput
 from shoptide.live import commerce, media, rooms, service
+from shoptide.live.deps import HostRequest, host_request
 from shoptide.live.models import LiveRoom
 from shoptide.live.rooms import RoomScope
 from shoptide.markets.models import Market
@@ -323,15 +324,8 @@ HostAct = Callable[[RoomScope], Awaitable[Outcome]]
 
 
 @dataclass
-class HostedRoom:
+class HostedRoom(HostRequest):
     """A room as its host's shop works on it from the console."""
-
-    public_name: str
-    request: Request
-    page: Page
-    seat: Seat
-    databases: Databases
-    settings: Settings
 
     async def console(
         self, *, new_key: str | None = None, error: str | None = None, status_code: int = 200
@@ -382,18 +376,7 @@ class HostedRoom:
         return RedirectResponse(f"/seller/live/{self.public_name}", status_code=303)
 
 
-async def hosted_room(
-    public_name: str,
-    request: Request,
-    page: PageDep,
-    seat: CurrentSeat,
-    databases: DatabasesDep,
-    settings: SettingsDep,
-) -> HostedRoom:
-    return HostedRoom(public_name, request, page, seat, databases, settings)
-
-
-HostedRoomDep = Annotated[HostedRoom, Depends(hosted_room)]
+HostedRoomDep = Annotated[HostedRoom, Depends(host_request(HostedRoom))]
 
 
 @host_router.get("/{public_name}", response_class=HTMLResponse)
