@@ -12,7 +12,7 @@ from shoptide.checkout.models import CartLine
 from shoptide.content.models import Video
 from shoptide.feed import explain, service
 from shoptide.feed.items import IMPRESSION, WATCH, Signal
-from shoptide.feed.ladder import STAGES, StageChange
+from shoptide.feed.ladder import StageChange
 from shoptide.feed.models import FeedEvent, Follow
 from shoptide.feed.service import ItemStats, Rates
 from tests import factories
@@ -508,10 +508,6 @@ def test_without_a_median_the_decision_is_said_plainly():
     assert _say(stats, Rates(0.0, 0.0, 0.0)) == (
         "Moved up to the wide pool: viewers engaged more than with its peers."
     )
-
-
-def test_the_stage_names_are_the_ladders():
-    assert tuple(stage.name for stage in STAGES) == explain.STAGE_NAMES
 
 
 def test_the_explanation_speaks_the_merchants_language():

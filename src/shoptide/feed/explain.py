@@ -12,8 +12,6 @@ from shoptide.feed.ladder import OPEN, STAGES
 from shoptide.feed.service import ItemStats, Rates
 from shoptide.i18n import N_
 
-# ladder.STAGES' names, marked for translation (a test keeps the two in step)
-STAGE_NAMES = (N_("starter pool"), N_("growing pool"), N_("wide pool"), N_("open feed"))
 RATE_NAMES = {
     "click": N_("click rate"),
     "completion": N_("completion rate"),
@@ -47,7 +45,7 @@ def _against_median(rows: list[Compared]) -> list[Compared]:
 def stage_name(stats: ItemStats, gettext: Gettext) -> str:
     if stats.stage is None:
         return gettext("not placed yet")
-    return gettext(STAGE_NAMES[min(stats.stage.stage, OPEN)])
+    return gettext(STAGES[min(stats.stage.stage, OPEN)].name)
 
 
 def explain(
@@ -59,7 +57,7 @@ def explain(
         return gettext("Not in the feed yet: it enters the starter pool when the feed picks it up.")
     if stage.status == "open" or stage.stage >= OPEN:
         return gettext("Open to the whole feed")
-    name = gettext(STAGE_NAMES[stage.stage])
+    name = gettext(STAGES[stage.stage].name)
     ranked = _against_median(compared(stats.rates, median, video=video))
     if stage.status == "stopped":
         if not ranked:

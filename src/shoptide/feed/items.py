@@ -76,7 +76,7 @@ class Signal:
 
 def is_engaged(action: str, value: float, duration_ms: int) -> bool:
     """Did the viewer care: an engaging action, or a watch of at least ENGAGED_COMPLETION of
-    the item (of UNKNOWN_LENGTH_WATCH_MS when it has no length, e.g. a live room)?"""
+    the item (of UNKNOWN_LENGTH_WATCH_MS on one with no length: a live room, a product card)?"""
     if action == WATCH:
         needed = ENGAGED_COMPLETION * duration_ms if duration_ms > 0 else UNKNOWN_LENGTH_WATCH_MS
         return value >= needed

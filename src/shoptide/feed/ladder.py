@@ -24,6 +24,7 @@ from scipy.stats import beta
 
 from shoptide.feed.features import FeatureStore
 from shoptide.feed.items import FeedItem, Signal, is_engaged
+from shoptide.i18n import N_
 
 LADDER_KINDS = ("video", "live")  # product cards are shelf items: no cold start
 
@@ -34,11 +35,12 @@ class Stage:
     budget: int  # impressions at this stage before the ladder decides (0: the last stage)
 
 
+# names marked for translation: Seller Center shows them to merchants
 STAGES = (
-    Stage("starter pool", 100),
-    Stage("growing pool", 1_000),
-    Stage("wide pool", 10_000),
-    Stage("open feed", 0),
+    Stage(N_("starter pool"), 100),
+    Stage(N_("growing pool"), 1_000),
+    Stage(N_("wide pool"), 10_000),
+    Stage(N_("open feed"), 0),
 )
 OPEN = len(STAGES) - 1
 PRIOR_STRENGTH = 20.0  # the peers' rate counts as this many impressions in each prior
