@@ -1,5 +1,7 @@
 """The operations console: operators only."""
 
+from shoptide.feed.models import TrainingRun
+from shoptide.settings import GLOBAL_CELL
 from tests import factories
 
 
@@ -41,3 +43,23 @@ async def test_each_cell_has_its_own_console_for_shoppers(client, databases):
     assert page.status_code == 200
     assert "siti@example.id" in page.text
     assert "joe@example.com" not in page.text
+
+
+async def test_operators_follow_the_feeds_training_runs(client, databases):
+    operator = await factories.operator(databases)
+    async with databases.session(GLOBAL_CELL) as session:
+        session.add(TrainingRun(status="running", progress=42, message=""))
+        session.add(
+            TrainingRun(
+                status="rejected",
+                progress=100,
+                message="not enough feed traffic yet: 12 shown items, 500 needed",
+            )
+        )
+
+    await _login(client, operator.email)
+    page = await client.get("/admin/training-run/list")
+
+    assert page.status_code == 200
+    assert '<progress max="100" value="42">' in page.text
+    assert "not enough feed traffic yet: 12 shown items, 500 needed" in page.text

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup
 from sqladmin import Admin, ModelView, action
 from sqladmin.authentication import AuthenticationBackend
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -19,6 +20,7 @@ from shoptide.catalog.models import Category, Product
 from shoptide.content import service as content_service
 from shoptide.content.models import BlockedWord, Video, VideoComment
 from shoptide.errors import NotSignedIn
+from shoptide.feed.models import TrainingRun
 from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
 from shoptide.orders.models import Order
@@ -239,6 +241,30 @@ class VideoAdmin(ModelView, model=Video):
         return _back_to_list(request, self)
 
 
+def _progress_bar(run: Any, _attribute: Any) -> Markup:
+    return Markup('<progress max="100" value="{0}">{0}%</progress> {0}%').format(run.progress)
+
+
+class TrainingRunAdmin(ModelView, model=TrainingRun):
+    """The For You ranker's retraining: progress while it runs, then the verdict (a new
+    champion, or why the current ranker stays)."""
+
+    column_list = [
+        TrainingRun.id,
+        TrainingRun.started_at,
+        TrainingRun.status,
+        TrainingRun.progress,
+        TrainingRun.message,
+        TrainingRun.finished_at,
+    ]
+    column_details_list = [*column_list, TrainingRun.metrics, TrainingRun.model_path]
+    column_formatters = {TrainingRun.progress: _progress_bar}
+    column_default_sort = [(TrainingRun.id, True)]
+    can_create = can_edit = can_delete = False
+    name = "Feed training run"
+    icon = "fa-solid fa-chart-line"
+
+
 def _cell_view(base: type[ModelView], cell: str) -> type[ModelView]:
     """A copy of `base` that reads the given cell's database, with its own URL."""
     label = f"{base.name_plural} · cell {cell}"
@@ -267,6 +293,7 @@ def mount_admin(app: FastAPI) -> None:
         ProductAdmin,
         UserAdmin,
         BlockedWordAdmin,
+        TrainingRunAdmin,
     ):
         console.add_view(view)
     for cell in databases.settings.cells:
