@@ -11,7 +11,8 @@ MemoryFeatures), stage by stage with a progress line each:
 4. counters: --signals synthetic signals through engine.observe in batches of 10,000
    (impressions of a Zipf-popular fifth of the items, watches, clicks, carts, purchases;
    impressions of the climbing videos carry their stage), spread over the last two hours;
-5. "more like this": SimilarItems fitted on --sequences synthetic sequences (100,000).
+5. "more like this": SimilarItems fitted on --sequences synthetic sequences (100,000), and
+   "liked by the same people": EmbeddedItems (ALS + a faiss HNSW index) on the same.
 
 Then, with the process pinned to one CPU (os.sched_setaffinity) and BLAS/OpenMP pools
 limited to one thread (threadpoolctl), it times:
@@ -44,7 +45,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from common import fmt, pct, progress
-from shoptide.feed.candidates import SimilarItems
+from shoptide.feed.candidates import EmbeddedItems, SimilarItems
 from shoptide.feed.catalog import Catalog
 from shoptide.feed.engine import FeedEngine
 from shoptide.feed.features import MemoryFeatures
@@ -250,6 +251,10 @@ async def load(args: argparse.Namespace, clock: Clock) -> tuple[FeedEngine, list
     sequences = similar_sequences(aisles, args.sequences, rng)
     engine.similar[MARKET] = SimilarItems.fit(sequences)
     clock.stage(f"similar items fitted on {len(sequences):,} sequences")
+    embedded = EmbeddedItems.fit(sequences)
+    if embedded is not None:
+        engine.embedded[MARKET] = embedded
+        clock.stage(f"embeddings (ALS) and their HNSW index: {len(embedded.keys):,} items")
     moving = sum(1 for key in climbing if engine.ladder.stage_of(MARKET, key) > 0)
     clock.stage(f"ladder: {moving:,} of {len(climbing):,} climbing videos past the starter pool")
     return engine, climbing

@@ -67,7 +67,7 @@ import numpy as np
 from common import fmt, progress
 from shoptide.demo.data import BRANDS, CATEGORIES, DEMO_SHOP_SPEC, MERCHANTS
 from shoptide.demo.live import PRODUCTS_PER_ROOM, ROOMS_PER_MARKET
-from shoptide.feed.candidates import SimilarItems
+from shoptide.feed.candidates import EmbeddedItems, SimilarItems
 from shoptide.feed.catalog import Catalog
 from shoptide.feed.engine import EXPLORE, INTEREST, FeedEngine
 from shoptide.feed.features import MemoryFeatures
@@ -471,7 +471,10 @@ class EnginePolicy:
     def session_done(self, sessions: int) -> None:
         if self.retrain and sessions % self.retrain == 0:
             started = time.perf_counter()
-            self.engine.similar[MARKET] = SimilarItems.fit(list(self.engaged.values()))
+            sequences = list(self.engaged.values())
+            self.engine.similar[MARKET] = SimilarItems.fit(sequences)
+            if (embedded := EmbeddedItems.fit(sequences)) is not None:
+                self.engine.embedded[MARKET] = embedded
             self.retrain_s += time.perf_counter() - started
 
 

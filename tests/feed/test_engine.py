@@ -4,6 +4,7 @@ real-time reaction to sales, new content's exploration slots, followed hosts."""
 import numpy as np
 import pytest
 
+from shoptide.feed.candidates import EmbeddedItems
 from shoptide.feed.engine import EXPLORE, FeedEngine
 from shoptide.feed.features import MemoryFeatures
 from shoptide.feed.items import CART, CLICK, IMPRESSION, LIKE, PURCHASE, FeedItem
@@ -131,3 +132,21 @@ async def test_content_that_stopped_growing_still_reaches_followers(engine: Feed
 
     assert any(s.item == followed_video and s.source == "following" for s in follower)
     assert followed_video.key not in {s.item.key for s in stranger}
+
+
+async def test_items_liked_by_the_same_people_come_from_the_embedding_source(
+    engine: FeedEngine,
+) -> None:
+    shelf = _shelf(engine)
+    items = _all(shelf)
+    # crowds: one likes the even items, the other the odd ones; nothing else links them
+    crowds = [[item.key for item in items[parity::2]] for parity in (0, 1)]
+    engine.embedded["US"] = EmbeddedItems.fit([crowd for crowd in crowds for _ in range(50)])
+    liked = items[0]
+    await engine.observe([signal(liked, action, at=T0) for action in (IMPRESSION, LIKE)])
+
+    page = await engine.page("user:1", "US", at=T0 + 1, size=10)
+
+    from_embedding = [s.item for s in page if s.source == "embedding"]
+    same_crowd = [item for item in from_embedding if items.index(item) % 2 == 0]
+    assert len(same_crowd) > len(from_embedding) / 2  # mostly the liked item's crowd

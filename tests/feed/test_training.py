@@ -202,6 +202,7 @@ async def test_retraining_installs_the_winner_and_more_like_this_into_the_engine
     assert result.status == "champion"
     assert engine.ranker is result.ranker
     assert engine.similar["US"] is result.similar["US"]
+    assert engine.embedded == result.embedded  # embeddings once a market has enough items
 
 
 # --- labels -------------------------------------------------------------------------------

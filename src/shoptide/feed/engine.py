@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from shoptide.feed import ranking, rules
-from shoptide.feed.candidates import Shelves, SimilarItems
+from shoptide.feed.candidates import EmbeddedItems, Shelves, SimilarItems
 from shoptide.feed.catalog import Catalog
 from shoptide.feed.features import FeatureStore
 from shoptide.feed.items import (
@@ -46,6 +46,7 @@ EXPLORE_POSITIONS = (2, 6)  # where climbing content goes on a page of ten (0-ba
 HISTORY = 50  # recent interactions that shape a page
 PER_SOURCE = 60  # most candidates taken from one source
 CARDS = 20  # product cards of recently engaged items (each costs a ranking)
+EMBEDDED = 20  # items liked by the same people
 POPULAR_PER_CATEGORY = 6
 # How much each kind of interest says about a viewer's taste (history weights), and how
 # much it heats an item on the trending board.
@@ -89,7 +90,9 @@ class FeedEngine:
         self.catalog = catalog or Catalog()
         self.ladder = Ladder(features, rng)
         self.ranker: Ranker = ranker or PriorRanker()
-        self.similar: dict[str, SimilarItems] = {}  # per market, once trained
+        # per market, once trained: "more like this" and "liked by the same people"
+        self.similar: dict[str, SimilarItems] = {}
+        self.embedded: dict[str, EmbeddedItems] = {}
         self.shelves = Shelves(self.catalog)
 
     # --- items coming and going ----------------------------------------------------------
@@ -165,6 +168,11 @@ class FeedEngine:
             take("similar", ((self.catalog.get(market, key), score) for key, score in pairs))
         take("on-items", ((card, 0.0) for card in self._cards_of(market, profile.recent_keys)))
         take("following", ((item, 0.0) for item in self.catalog.by_hosts(market, followed, 20)))
+        embedded = self.embedded.get(market)
+        if embedded is not None and profile.recent_keys:
+            # cosine scores are not on the similarity feature's scale: a candidate only
+            pairs = embedded.similar(profile.recent_keys, EMBEDDED)
+            take("embedding", ((self.catalog.get(market, key), 0.0) for key, _ in pairs))
         live = sorted(self.catalog.live_in(market), key=lambda item: -item.viewers)
         take("live", ((item, 0.0) for item in live[:20]))
         take("trending", await self._board(market, at, "now"))

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.db import Databases, utcnow
 from shoptide.feed import ranking
-from shoptide.feed.candidates import MIN_SEQUENCE, SimilarItems
+from shoptide.feed.candidates import MIN_SEQUENCE, EmbeddedItems, SimilarItems
 from shoptide.feed.engine import FeedEngine
 from shoptide.feed.items import (
     ENGAGING,
@@ -272,8 +272,16 @@ def _fit_in_worker(
     return ranking.fit(features, engaged, bought, name=name, on_round=on_round)
 
 
-def _similar_in_worker(sequences: dict[str, list[list[str]]]) -> dict[str, SimilarItems]:
-    return {market: SimilarItems.fit(found) for market, found in sequences.items()}
+def _neighbours_in_worker(
+    sequences: dict[str, list[list[str]]],
+) -> tuple[dict[str, SimilarItems], dict[str, EmbeddedItems]]:
+    similar = {market: SimilarItems.fit(found) for market, found in sequences.items()}
+    embedded = {
+        market: learned
+        for market, found in sequences.items()
+        if (learned := EmbeddedItems.fit(found)) is not None
+    }
+    return similar, embedded
 
 
 T = TypeVar("T")
@@ -343,8 +351,10 @@ class TrainingResult:
     metrics: dict[str, Any]
     ranker: LearnedRanker | None = None  # the new champion, when the challenger won
     model_path: Path | None = None
-    # market -> "more like this", to install into engine.similar (whatever the verdict)
+    # market -> "more like this" and "liked by the same people", to install into the
+    # engine's candidate sources (whatever the verdict)
     similar: dict[str, SimilarItems] = field(default_factory=dict)
+    embedded: dict[str, EmbeddedItems] = field(default_factory=dict)
 
 
 async def _update_run(databases: Databases, run_id: int, **values: Any) -> None:
@@ -440,7 +450,7 @@ async def train(
     `on_progress(percent, stage)` hears the run's progress. An error ends the run as
     "failed" and is logged, not raised: a background loop keeps going.
 
-    The result's `similar` ("more like this" per market) is learned whatever the verdict,
+    The result's `similar` and `embedded` (per market) are learned whatever the verdict,
     with no champion/challenger gate: it is a candidate source, and the ranker decides
     which of its proposals a viewer sees."""
     if run_id is None:
@@ -496,7 +506,9 @@ async def _train(
             on_percent=fitting,
         )
     await report(FITTED, "learning similar items")
-    similar = await worker.call(_similar_in_worker, data.sequences) if data.sequences else {}
+    similar, embedded = (
+        await worker.call(_neighbours_in_worker, data.sequences) if data.sequences else ({}, {})
+    )
     if challenger is None:
         assert reason is not None
         result = await _finish(
@@ -510,7 +522,7 @@ async def _train(
         await report(LEARNED_SIMILAR, "judging")
         result = await _judge(databases, run_id, challenger, current, training, held_out)
     await report(100, "done")
-    result.similar = similar
+    result.similar, result.embedded = similar, embedded
     return result
 
 
@@ -602,6 +614,7 @@ async def retrain(databases: Databases, engine: FeedEngine) -> TrainingResult:
         engine.ranker = result.ranker
     # a candidate source, not a ranker: no gate, the ranker decides what it proposes
     engine.similar.update(result.similar)
+    engine.embedded.update(result.embedded)
     log.info("feed retrained", run_id=result.run_id, status=result.status, message=result.message)
     return result
 
