@@ -219,8 +219,6 @@ def create_app(
         await feed_serving.warm_up(
             databases, feed, at=time.time(), replay=isinstance(feed.features, MemoryFeatures)
         )
-        if (champion := await feed_training.load_champion(databases)) is not None:
-            feed.ranker = champion
         tasks += [
             asyncio.create_task(
                 feed_serving.refresh_forever(databases, feed, settings.feed_refresh_seconds)

@@ -4,10 +4,11 @@ row and model file, and installing the winner into the engine."""
 import math
 import shutil
 from collections.abc import Callable
+from datetime import timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from shoptide.db import Databases, utcnow
 from shoptide.feed import ranking, service, training
@@ -127,7 +128,7 @@ async def test_too_little_traffic_is_rejected_in_plain_words_and_nothing_is_save
     assert result.message == "not enough feed traffic yet: 120 shown items, 500 needed"
     run = await _run(databases, result.run_id)
     assert (run.status, run.progress, run.model_path) == ("rejected", 100, "")
-    assert not databases.settings.models_dir.exists()
+    assert not list(databases.settings.models_dir.glob("ranker-*"))  # the neighbours may be
     assert await training.load_champion(databases) is None
 
 
@@ -203,6 +204,38 @@ async def test_retraining_installs_the_winner_and_more_like_this_into_the_engine
     assert engine.ranker is result.ranker
     assert engine.similar["US"] is result.similar["US"]
     assert engine.embedded == result.embedded  # embeddings once a market has enough items
+
+
+async def test_one_process_claims_a_due_run_and_the_others_wait_for_the_next(databases):
+    every = timedelta(hours=6)
+
+    first = await training.claim_run(databases, every=every)
+    second = await training.claim_run(databases, every=every)
+    async with databases.session(GLOBAL_CELL) as session:  # six hours and a bit later
+        await session.execute(
+            update(TrainingRun).values(started_at=utcnow() - every - timedelta(minutes=1))
+        )
+    later = await training.claim_run(databases, every=every)
+
+    assert first is not None and second is None
+    assert later is not None and later != first
+
+
+async def test_other_processes_install_the_newest_champion_and_neighbours(databases):
+    await log_traffic(databases, shown=600)
+    trainer = FeedEngine(MemoryFeatures())
+    result = await training.retrain(databases, trainer)
+    assert result.status == "champion"
+    elsewhere = FeedEngine(MemoryFeatures())  # another app process, still on the prior
+
+    installed = await training.install_latest(databases, elsewhere)
+    similar = elsewhere.similar["US"]
+    again = await training.install_latest(databases, elsewhere, installed=installed)
+
+    assert installed == result.run_id and again == installed
+    assert elsewhere.ranker.name == training.champion_name(result.run_id)
+    assert set(elsewhere.similar) == set(result.similar)
+    assert elsewhere.similar["US"] is similar  # nothing read again when nothing is new
 
 
 # --- labels -------------------------------------------------------------------------------

@@ -8,12 +8,18 @@ challenger replaces the champion only when `ranking.beats` says so; each run's p
 metrics and verdict are kept in a `TrainingRun` row (global cell). The newest run with
 status "champion" is the live ranker; earlier champions keep their status, as history.
 
-The same run learns each market's "more like this" (`SimilarItems`) from what viewers
-engaged with one after another.
+The same run learns each market's "more like this" (`SimilarItems`) and "liked by the same
+people" (`EmbeddedItems`) from what viewers engaged with, saved beside the models.
+
+Several app processes share the work: every few minutes each one tries to claim a run
+(`claim_run`: only when no run started within the interval, decided under a lock), the
+one that gets it trains, and every process installs the newest champion and neighbours
+it finds (`install_latest`), so a new ranker reaches them all within one poll.
 """
 
 import asyncio
 import multiprocessing
+import pickle
 import queue
 from bisect import bisect_left
 from collections import defaultdict
@@ -26,7 +32,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.db import Databases, utcnow
@@ -53,6 +59,7 @@ PURCHASE_WITHIN_S = 24 * 3600.0  # a purchase this soon after an impression is i
 HELD_OUT = 0.2  # the newest share of examples both rankers are judged on
 POLL_S = 0.25  # how often the event loop looks at the worker's progress
 WRITE_EVERY_S = 1.0  # at most one progress write a second (pages poll the row)
+MAX_POLL_S = 300.0  # processes look for a run to claim, and for new models, this often
 # Percent of the run at the end of each stage; fitting reports per boosting round between.
 LOADED, FITTED, LEARNED_SIMILAR = 10, 85, 90
 
@@ -501,7 +508,7 @@ async def _train(
             training.features,
             training.engaged,
             training.bought,
-            f"learned-{run_id}",
+            champion_name(run_id),
             ranking.ROUNDS,
             on_percent=fitting,
         )
@@ -509,6 +516,9 @@ async def _train(
     similar, embedded = (
         await worker.call(_neighbours_in_worker, data.sequences) if data.sequences else ({}, {})
     )
+    if similar:
+        path = neighbours_path(databases.settings.models_dir, run_id)
+        await asyncio.to_thread(_save_neighbours, path, similar, embedded)
     if challenger is None:
         assert reason is not None
         result = await _finish(
@@ -567,6 +577,35 @@ def _save(ranker: LearnedRanker, path: Path) -> None:
     ranker.save(path)
 
 
+def champion_name(run_id: int) -> str:
+    """The name a run's ranker carries, so a process knows which one it has."""
+    return f"learned-{run_id}"
+
+
+Neighbours = tuple[dict[str, SimilarItems], dict[str, EmbeddedItems]]
+
+
+def neighbours_path(models_dir: Path, run_id: int) -> Path:
+    return models_dir / f"neighbours-{run_id}.pickle"
+
+
+def _save_neighbours(
+    path: Path, similar: dict[str, SimilarItems], embedded: dict[str, EmbeddedItems]
+) -> None:
+    # pickle: our own objects (numpy, scipy, a faiss index's bytes) written by this app
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_bytes(pickle.dumps((similar, embedded), protocol=pickle.HIGHEST_PROTOCOL))
+    partial.replace(path)  # readers never see half a file
+
+
+def _load_neighbours(path: Path) -> Neighbours | None:
+    if not path.is_file():
+        return None
+    found: Neighbours = pickle.loads(path.read_bytes())
+    return found
+
+
 # --- the live ranker --------------------------------------------------------------------
 
 
@@ -603,27 +642,89 @@ async def engine_durations(databases: Databases, engine: FeedEngine) -> dict[str
     return durations_of(item for code in codes for item in engine.catalog.items_in(code))
 
 
-async def retrain(databases: Databases, engine: FeedEngine) -> TrainingResult:
-    """Train against the engine's ranker now; install the winner and "more like this"."""
+async def retrain(
+    databases: Databases, engine: FeedEngine, *, run_id: int | None = None
+) -> TrainingResult:
+    """Train against the engine's ranker now; install the winner and the neighbours."""
     result = await train(
         databases,
         current=engine.ranker,
         durations=await engine_durations(databases, engine),
+        run_id=run_id,
     )
     if result.ranker is not None:
         engine.ranker = result.ranker
-    # a candidate source, not a ranker: no gate, the ranker decides what it proposes
+    # candidate sources, not rankers: no gate, the ranker decides what they propose
     engine.similar.update(result.similar)
     engine.embedded.update(result.embedded)
     log.info("feed retrained", run_id=result.run_id, status=result.status, message=result.message)
     return result
 
 
+async def claim_run(databases: Databases, *, every: timedelta) -> int | None:
+    """A new run's id, unless one started less than `every` ago (in any process)."""
+    async with databases.session(GLOBAL_CELL) as session:
+        await _serialize_claims(session)
+        latest = await session.scalar(select(func.max(TrainingRun.started_at)))
+        if latest is not None and latest > utcnow() - every:
+            return None
+        run = TrainingRun(status="running", progress=0)
+        session.add(run)
+        await session.flush()
+        return run.id
+
+
+async def _serialize_claims(session: AsyncSession) -> None:
+    """SQLite writers already queue (BEGIN IMMEDIATE); PostgreSQL takes a lock held until
+    the transaction ends, so two processes never both see "no recent run"."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
+
+
+_CLAIM_LOCK = 0x46454544_5452  # "FEED" "TR": the feed's training claims
+
+
+async def install_latest(
+    databases: Databases, engine: FeedEngine, *, installed: int | None = None
+) -> int | None:
+    """Put the newest champion and the newest neighbours (another process's training,
+    or the CLI's) into this engine; returns the id of the run whose neighbours it holds."""
+    async with databases.session(GLOBAL_CELL, write=False) as session:
+        newest_champion = await session.scalar(
+            select(func.max(TrainingRun.id)).where(TrainingRun.status == "champion")
+        )
+        run_ids = list(
+            await session.scalars(
+                select(TrainingRun.id)
+                .where(TrainingRun.status.in_(("champion", "rejected")))
+                .order_by(TrainingRun.id.desc())
+            )
+        )
+    stale = newest_champion is not None and engine.ranker.name != champion_name(newest_champion)
+    if stale and (champion := await load_champion(databases)) is not None:
+        engine.ranker = champion
+    for run_id in run_ids:
+        if run_id == installed:
+            return installed
+        path = neighbours_path(databases.settings.models_dir, run_id)
+        found = await asyncio.to_thread(_load_neighbours, path)
+        if found is not None:
+            engine.similar.update(found[0])
+            engine.embedded.update(found[1])
+            return run_id
+    return installed
+
+
 async def retrain_forever(databases: Databases, engine: FeedEngine, interval_hours: float) -> None:
-    """Every `interval_hours`: retrain (the first time after one interval, not at start)."""
+    """From the start, then every poll: train if this process claims the run that is due,
+    and install whatever the newest runs made."""
+    every = timedelta(hours=interval_hours)
+    installed: int | None = None
     while True:
-        await asyncio.sleep(interval_hours * 3600)
         try:
-            await retrain(databases, engine)
-        except Exception:  # the next interval tries again
+            if (run_id := await claim_run(databases, every=every)) is not None:
+                installed = (await retrain(databases, engine, run_id=run_id)).run_id
+            installed = await install_latest(databases, engine, installed=installed)
+        except Exception:  # the next poll tries again
             log.exception("feed retraining crashed")
+        await asyncio.sleep(min(every.total_seconds() / 12, MAX_POLL_S))
