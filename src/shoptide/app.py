@@ -201,11 +201,13 @@ def create_app(
     databases = Databases(settings)
     registry = HandlerRegistry()
     gateway = gateway or TestGateway()
+    feed = FeedEngine(open_features(settings.feed_redis_url, settings.feed_redis_prefix))
     hub = Hub(
         make_broker(settings.live_redis_url, settings.live_redis_prefix),
         record_peak=functools.partial(live_service.record_peak, databases),
+        # the app's engine at each tick (tests may swap it)
+        on_totals=lambda totals: app.state.feed_engine.catalog.set_viewers(totals),
     )
-    feed = FeedEngine(open_features(settings.feed_redis_url, settings.feed_redis_prefix))
     _register_handlers(registry, databases, gateway)
     dispatcher = Dispatcher(databases, registry)
 

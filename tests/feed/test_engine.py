@@ -150,3 +150,31 @@ async def test_items_liked_by_the_same_people_come_from_the_embedding_source(
     from_embedding = [s.item for s in page if s.source == "embedding"]
     same_crowd = [item for item in from_embedding if items.index(item) % 2 == 0]
     assert len(same_crowd) > len(from_embedding) / 2  # mostly the liked item's crowd
+
+
+async def test_live_rooms_show_and_rank_by_the_viewers_the_hub_counts(engine: FeedEngine) -> None:
+    _shelf(engine)
+    quiet = make_item("live", shop=50, live=True, extra={"public_name": "us-quiet00000"})
+    busy = make_item("live", shop=51, live=True, extra={"public_name": "us-busy000000"})
+    for room in (quiet, busy):
+        engine.add_item(room, T0)
+        engine.ladder.restore([StageChange(room.key, "US", room.shop_id, 3, "open", "", T0)])
+
+    engine.catalog.set_viewers({"us-busy000000": 120, "us-quiet00000": 3, "us-gone0000000": 9})
+    page = await engine.page("user:1", "US", at=T0 + 1, size=10)
+
+    shown = {s.item.key: s.item.viewers for s in page if s.item.kind == "live"}
+    assert shown == {busy.key: 120, quiet.key: 3}
+    keys = [s.item.key for s in page]
+    assert keys.index(busy.key) < keys.index(quiet.key)
+
+
+async def test_content_taken_down_leaves_the_exploration_slots(engine: FeedEngine) -> None:
+    shelf = _shelf(engine)
+    kept, taken_down = make_item("video", age=0.0), make_item("video", age=0.0)
+    for video in (kept, taken_down):
+        engine.add_item(video, T0)
+
+    engine.reload([*_all(shelf), kept], T0 + 60)  # the databases no longer hold it
+
+    assert await engine.ladder.explore("US", T0 + 61, limit=10) == [kept.key]

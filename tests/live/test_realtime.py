@@ -92,3 +92,20 @@ async def test_two_hubs_on_redis_share_messages_counts_and_limits():
     finally:
         await a.stop()
         await b.stop()
+
+
+async def test_each_tick_tells_the_feed_how_many_watch_each_room():
+    heard: list[dict[str, int]] = []
+    hub = Hub(MemoryBroker(), on_totals=lambda totals: heard.append(dict(totals)))
+    room = "us-cccccccccc"
+    try:
+        async with (
+            hub.watching(room, Viewer(FakeSocket())),
+            hub.watching(room, Viewer(FakeSocket())),
+        ):
+            await hub.tick()
+        await hub.tick()  # the room emptied
+    finally:
+        await hub.stop()
+
+    assert heard == [{room: 2}, {room: 0}]

@@ -9,7 +9,7 @@ every market that sells the product, and video and room ids are ids within a cel
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from shoptide.feed.items import FeedItem, item_key
 
@@ -22,6 +22,7 @@ class MarketItems:
         self.by_host: dict[int, dict[str, None]] = defaultdict(dict)
         self.live: dict[str, None] = {}
         self.by_product: dict[int, set[str]] = defaultdict(set)
+        self.rooms: dict[str, str] = {}  # a room's public name -> its key
 
     def add(self, item: FeedItem) -> None:
         self.items[item.key] = item
@@ -30,6 +31,8 @@ class MarketItems:
             self.by_product[product_id].add(item.key)
         if item.live:
             self.live[item.key] = None
+        if "public_name" in item.extra:
+            self.rooms[item.extra["public_name"]] = item.key
 
     def discard(self, key: str) -> None:
         item = self.items.pop(key, None)
@@ -37,6 +40,7 @@ class MarketItems:
             return
         self.by_host[item.host_id].pop(key, None)
         self.live.pop(key, None)
+        self.rooms.pop(item.extra.get("public_name", ""), None)
         for product_id in item.product_ids:
             self.by_product[product_id].discard(key)
 
@@ -73,6 +77,13 @@ class Catalog:
         elif (item := items.items.get(key)) is not None:
             item.live, item.viewers = True, viewers
             items.live[key] = None
+
+    def set_viewers(self, totals: Mapping[str, int]) -> None:
+        """Rooms' viewer counts (public name -> viewers) from the live hub."""
+        for items in self._markets.values():
+            for public_name, viewers in totals.items():
+                if (key := items.rooms.get(public_name)) is not None:
+                    items.items[key].viewers = viewers
 
     def set_sold_out(self, market: str, product_id: int, sold_out: bool) -> None:
         """A product ran out (or came back): items are sold out when all their products are."""

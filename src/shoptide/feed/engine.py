@@ -102,7 +102,9 @@ class FeedEngine:
         stock and rooms' air status current); content never seen before enters the ladder."""
         self.catalog = Catalog()
         self.shelves = Shelves(self.catalog)
-        return [change for item in items if (change := self.add_item(item, at)) is not None]
+        entered = [change for item in items if (change := self.add_item(item, at)) is not None]
+        self.ladder.explore_only(lambda market, key: self.catalog.get(market, key) is not None)
+        return entered
 
     def add_item(self, item: FeedItem, at: float) -> StageChange | None:
         """A new or changed item; new content enters the cold-start ladder."""

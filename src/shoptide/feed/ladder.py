@@ -16,7 +16,7 @@ viewers did.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,6 +106,13 @@ class Ladder:
             return None
         self._place(item.market, item.key, 0, "growing", item.shop_id)
         return StageChange(item.key, item.market, item.shop_id, 0, "growing", "new", at)
+
+    def explore_only(self, present: Callable[[str, str], bool]) -> None:
+        """Stop exploring items that left the feed (taken down, rooms ended); their saved
+        stage stays, should they come back."""
+        for market, keys in self._climbing.items():
+            for key in [key for key in keys if not present(market, key)]:
+                del keys[key]
 
     def stage_of(self, market: str, key: str) -> int:
         position = self._positions.get((market, key))

@@ -136,7 +136,9 @@ class PriorRanker:
             + 2.0 * f["similarity"]
             + 1.0 * f["followed"]
         )
-        engage = f["engage_rate"] * interest * (1.0 + 0.3 * f["engaged_now"])
+        # a crowd in a live room is engagement happening now, as recent engagements are
+        now = 1.0 + 0.3 * f["engaged_now"] + 0.2 * f["live_viewers"]
+        engage = f["engage_rate"] * interest * now
         affordable = np.exp(-np.maximum(f["price_gap"], 0.0))  # dearer than usual: less likely
         buy = f["purchase_rate"] * interest * affordable * (1.0 + 0.5 * f["bought_now"])
         return np.clip(engage, 0.0, 1.0), np.clip(buy, 0.0, 1.0)

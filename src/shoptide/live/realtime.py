@@ -322,6 +322,7 @@ class Viewer:
 
 
 PeakRecorder = Callable[[str, int], Awaitable[None]]
+TotalsListener = Callable[[Mapping[str, int]], None]  # room -> viewers, every tick
 
 
 class Hub:
@@ -329,12 +330,19 @@ class Hub:
 
     Viewer counts are sent to a room at most once a tick, only when they changed. A room's
     rising peak is written through `record_peak` at most every PEAK_WRITE_EVERY seconds and
-    when its last local viewer leaves, not on every join.
+    when its last local viewer leaves, not on every join. `on_totals` hears each tick's
+    counts (the feed shows and ranks rooms by them).
     """
 
-    def __init__(self, broker: Broker, record_peak: PeakRecorder | None = None) -> None:
+    def __init__(
+        self,
+        broker: Broker,
+        record_peak: PeakRecorder | None = None,
+        on_totals: TotalsListener | None = None,
+    ) -> None:
         self.broker = broker
         self._record_peak = record_peak
+        self._on_totals = on_totals
         self._rooms: dict[str, set[Viewer]] = {}
         self._emptied: set[str] = set()
         self._sent: dict[str, int] = {}  # the count each room last heard
@@ -425,6 +433,8 @@ class Hub:
         emptied, self._emptied = self._emptied, set()
         local = {room: 0 for room in emptied} | {r: len(v) for r, v in self._rooms.items()}
         totals = await self.broker.viewer_totals(local)
+        if self._on_totals is not None:
+            self._on_totals(totals)
         for room, total in totals.items():
             self._note_peak(room, total)
             if room in self._rooms and self._sent.get(room) != total:
