@@ -14,7 +14,7 @@ from shoptide.db import Databases, utcnow
 from shoptide.feed import ranking, service, training
 from shoptide.feed.engine import FeedEngine
 from shoptide.feed.features import MemoryFeatures
-from shoptide.feed.items import IMPRESSION, LIKE, PURCHASE, WATCH, Signal
+from shoptide.feed.items import IMPRESSION, LIKE, PURCHASE, WATCH, FeedItem, Signal
 from shoptide.feed.models import FeedEvent, TrainingRun
 from shoptide.feed.ranking import COLUMN, FEATURES, LearnedRanker, PriorRanker
 from shoptide.settings import GLOBAL_CELL
@@ -277,7 +277,7 @@ async def test_labels_come_from_the_same_page_and_purchases_within_a_day(databas
 
     data = await training.load_examples(
         databases,
-        durations={"video:3": 10_000, "video:4": 10_000},
+        durations={("US", "video:3"): 10_000, ("US", "video:4"): 10_000},
         since=utcnow() - training.WINDOW,
     )
 
@@ -287,4 +287,15 @@ async def test_labels_come_from_the_same_page_and_purchases_within_a_day(databas
     assert examples.bought.tolist() == [0, 0, 0, 0, 0, 1, 0]
     assert data.sequences == {
         "US": [["video:1", "video:3", "live:5", "video:2", "product:6", "product:7"]]
+    }
+
+
+def test_video_lengths_are_kept_per_market_because_ids_repeat_across_cells():
+    us = FeedItem("video:3", "video", 3, "US", 1, 1, 1, 100, (), 0.0, duration_ms=10_000)
+    gb = FeedItem("video:3", "video", 3, "GB", 2, 2, 1, 100, (), 0.0, duration_ms=60_000)
+    card = FeedItem("product:9", "product", 9, "US", 1, 1, 1, 100, (9,), 0.0)
+
+    assert training.durations_of([us, gb, card]) == {
+        ("US", "video:3"): 10_000,
+        ("GB", "video:3"): 60_000,
     }

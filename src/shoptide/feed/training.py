@@ -64,6 +64,8 @@ MAX_POLL_S = 300.0  # processes look for a run to claim, and for new models, thi
 LOADED, FITTED, LEARNED_SIMILAR = 10, 85, 90
 
 ProgressCallback = Callable[[int, str], None]  # (percent, stage)
+# (market, item key) -> length in ms: keys repeat across cells, and so across markets
+Durations = Mapping[tuple[str, str], int]
 
 
 # --- examples from the event log --------------------------------------------------------
@@ -134,7 +136,7 @@ def _bought_within(times: Sequence[float], at: float) -> bool:
 
 
 def build_examples(
-    shown: Iterable[Shown], acted: Iterable[Acted], durations: Mapping[str, int]
+    shown: Iterable[Shown], acted: Iterable[Acted], durations: Durations
 ) -> Examples:
     """Label each impression with logged features; examples come out oldest first.
 
@@ -147,7 +149,8 @@ def build_examples(
     for row in acted:
         if row.action == PURCHASE:
             bought_at[(row.market, row.viewer, row.item_key)].append(row.at)
-        if row.page_id and is_engaged(row.action, row.value, durations.get(row.item_key, 0)):
+        duration = durations.get((row.market, row.item_key), 0)
+        if row.page_id and is_engaged(row.action, row.value, duration):
             engaged_on.add((row.market, row.viewer, row.page_id, row.item_key))
     for times in bought_at.values():
         times.sort()
@@ -179,15 +182,13 @@ def build_examples(
     )
 
 
-def engaged_sequences(
-    acted: Iterable[Acted], durations: Mapping[str, int]
-) -> dict[str, list[list[str]]]:
+def engaged_sequences(acted: Iterable[Acted], durations: Durations) -> dict[str, list[list[str]]]:
     """Per market, each viewer's engaged items in the order first engaged (a like then a
     purchase of one item is one step); viewers with fewer than MIN_SEQUENCE items teach
     nothing and are left out."""
     per_viewer: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
     for row in sorted(acted, key=lambda row: row.at):
-        if is_engaged(row.action, row.value, durations.get(row.item_key, 0)):
+        if is_engaged(row.action, row.value, durations.get((row.market, row.item_key), 0)):
             per_viewer[(row.market, row.viewer)].setdefault(row.item_key, None)
     sequences: dict[str, list[list[str]]] = defaultdict(list)
     for (market, _viewer), keys in per_viewer.items():
@@ -230,7 +231,7 @@ async def _read_cell(session: AsyncSession, since: datetime) -> tuple[list[Shown
 
 
 async def load_examples(
-    databases: Databases, *, durations: Mapping[str, int], since: datetime
+    databases: Databases, *, durations: Durations, since: datetime
 ) -> TrainingData:
     """The labelled impressions and engaged sequences of every cell since `since`."""
     shown: list[Shown] = []
@@ -246,9 +247,9 @@ async def load_examples(
     return TrainingData(examples, sequences)
 
 
-def durations_of(items: Iterable[FeedItem]) -> dict[str, int]:
-    """item key -> video length in ms, for the items that have one."""
-    return {item.key: item.duration_ms for item in items if item.duration_ms > 0}
+def durations_of(items: Iterable[FeedItem]) -> Durations:
+    """(market, item key) -> video length in ms, for the items that have one."""
+    return {(item.market, item.key): item.duration_ms for item in items if item.duration_ms > 0}
 
 
 # --- the worker process -------------------------------------------------------------------
@@ -445,14 +446,14 @@ async def train(
     databases: Databases,
     *,
     current: Ranker,
-    durations: Mapping[str, int],
+    durations: Durations,
     run_id: int | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> TrainingResult:
     """One training run: fit a challenger on the log's older examples, judge it beside
     `current` on the newest, and keep the better (see the module's docstring).
 
-    `durations` is item key -> video length in ms (durations_of the engine's catalog);
+    `durations` is (market, item key) -> video length in ms (durations_of the catalog);
     `run_id` names a "running" TrainingRun made by the caller (else one is made);
     `on_progress(percent, stage)` hears the run's progress. An error ends the run as
     "failed" and is logged, not raised: a background loop keeps going.
@@ -487,7 +488,7 @@ async def _train(
     databases: Databases,
     run_id: int,
     current: Ranker,
-    durations: Mapping[str, int],
+    durations: Durations,
     report: _Reporter,
     worker: _Worker,
 ) -> TrainingResult:
@@ -635,7 +636,7 @@ def _load_if_there(name: str) -> LearnedRanker | None:
     return LearnedRanker.load(path) if name and path.is_file() else None
 
 
-async def engine_durations(databases: Databases, engine: FeedEngine) -> dict[str, int]:
+async def engine_durations(databases: Databases, engine: FeedEngine) -> Durations:
     """Video lengths of every active market's items in the engine's catalog."""
     async with databases.session(GLOBAL_CELL, write=False) as session:
         codes = [market.code for market in await markets_service.list(session)]
