@@ -360,6 +360,16 @@ async def ready_in_market(
     return (await session.scalars(query.order_by(Video.published_at.desc(), Video.id))).all()
 
 
+async def lengths_in_market(session: AsyncSession, *, market: str) -> dict[int, int]:
+    """Video id -> length in ms of the market's playable videos, in one query."""
+    rows = await session.execute(
+        select(Video.id, Video.duration_ms).where(
+            Video.market_code == market.upper(), Video.status == "ready"
+        )
+    )
+    return {video_id: length for video_id, length in rows}
+
+
 @dataclass(frozen=True)
 class TaggedProduct:
     """A tagged product a shopper can buy in the market: its variants with their prices."""

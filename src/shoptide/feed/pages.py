@@ -410,10 +410,8 @@ async def _report_rows(
             databases.settings.cell_of_market(market), write=False
         ) as cell:
             # completion is judged against every video of the market, not only the shop's
-            durations = {
-                item_key("video", video.id): video.duration_ms
-                for video in await content_service.ready_in_market(cell, market=market)
-            }
+            lengths = await content_service.lengths_in_market(cell, market=market)
+            durations = {item_key("video", video_id): ms for video_id, ms in lengths.items()}
             report = await feed_service.item_report(
                 cell, item_keys=[key for key, *_ in entries], market=market, durations=durations
             )
