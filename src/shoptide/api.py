@@ -4,6 +4,8 @@ public router."""
 from fastapi import APIRouter, Depends
 
 from shoptide.accounts import api as accounts_api
+from shoptide.affiliate import api as affiliate_api
+from shoptide.affiliate import earnings_api as affiliate_earnings_api
 from shoptide.catalog import api as catalog_api
 from shoptide.checkout import api as checkout_api
 from shoptide.content import api as content_api
@@ -16,7 +18,7 @@ from shoptide.orders import api as orders_api
 from shoptide.shops import api as shops_api
 
 public = APIRouter()
-for module in (accounts_api, markets_api, catalog_api, content_api, live_api, feed_api):
+for module in (accounts_api, markets_api, catalog_api, content_api, live_api, feed_api, affiliate_api):
     public.include_router(module.public_router)
 
 authenticated = APIRouter(dependencies=[Depends(current_user)])
@@ -30,6 +32,8 @@ for sub in (
     content_api.router,
     live_commerce_api.router,
     feed_api.router,
+    affiliate_api.router,
+    affiliate_earnings_api.router,
 ):
     authenticated.include_router(sub)
 

@@ -128,8 +128,9 @@ def _describe_validation(exc: RequestValidationError) -> str:
 
 def _error_locale(request: Request) -> str:
     """Shoppers read the error page in their market's language when the market is at hand
-    (cached by the page they came from); Seller Center and the console stay in English."""
-    if request.url.path.startswith(("/seller", "/admin")):
+    (cached by the page they came from); Seller Center, Creator Center and the console stay
+    in English."""
+    if request.url.path.startswith(("/seller", "/creator", "/admin")):
         return SOURCE_LOCALE
     code = request.scope.get("session", {}).get("market") or DEFAULT_MARKET
     market = request.app.state.market_cache.get(str(code).upper())

@@ -95,6 +95,68 @@ class OrderShipped(DomainEvent):
 
 
 @dataclasses.dataclass(frozen=True)
+class OrderDelivered(DomainEvent):
+    """The parcel arrived: the return window starts (ISO 8601 UTC time)."""
+
+    order_id: int
+    shop_id: int
+    market: str
+    delivered_at: str
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderLineRefunded(DomainEvent):
+    """Money given back on one line after shipping (a partial refund or a return)."""
+
+    order_id: int
+    shop_id: int
+    market: str
+    checkout_id: int
+    order_line_id: int
+    refund_id: int  # orders' OrderLineRefund id
+    amount_minor: int
+    currency: str
+    reason: str  # "refund" | "return"
+
+
+@dataclasses.dataclass(frozen=True)
+class CommissionAccrued(DomainEvent):
+    """A paid order line earns its creator a (pending) commission."""
+
+    commission_id: int
+    market: str
+    creator_id: int
+    shop_id: int
+    order_id: int
+    order_line_id: int
+    amount_minor: int
+    currency: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CommissionSettled(DomainEvent):
+    """The return window passed: what is left of the commission is the creator's."""
+
+    commission_id: int
+    market: str
+    creator_id: int
+    amount_minor: int
+    currency: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CommissionReversed(DomainEvent):
+    """A refund, return or cancellation took back (part of) a pending commission."""
+
+    commission_id: int
+    market: str
+    creator_id: int
+    amount_minor: int  # taken back by this reversal
+    currency: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
 class VideoUploaded(DomainEvent):
     """A short video was uploaded: transcode it (also re-recorded for a stalled transcode)."""
 

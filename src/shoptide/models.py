@@ -2,11 +2,13 @@
 
 from shoptide import events  # noqa: F401
 from shoptide.accounts import models as accounts  # noqa: F401
+from shoptide.affiliate import models as affiliate  # noqa: F401
 from shoptide.catalog import models as catalog  # noqa: F401
 from shoptide.checkout import models as checkout  # noqa: F401
 from shoptide.content import models as content  # noqa: F401
 from shoptide.feed import models as feed  # noqa: F401
 from shoptide.inventory import models as inventory  # noqa: F401
+from shoptide.ledger import models as ledger  # noqa: F401
 from shoptide.live import models as live  # noqa: F401
 from shoptide.markets import models as markets  # noqa: F401
 from shoptide.orders import models as orders  # noqa: F401

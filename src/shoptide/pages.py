@@ -4,6 +4,10 @@ visitor who isn't signed in to the sign-in page."""
 from fastapi import APIRouter, Depends
 
 from shoptide.accounts import pages as accounts_pages
+from shoptide.affiliate import earnings_pages as affiliate_earnings_pages
+from shoptide.affiliate import pages as affiliate_pages
+from shoptide.affiliate import seller_pages as affiliate_seller_pages
+from shoptide.affiliate import studio_pages as affiliate_studio_pages
 from shoptide.catalog import pages as catalog_pages
 from shoptide.checkout import pages as checkout_pages
 from shoptide.content import pages as content_pages
@@ -23,6 +27,7 @@ for module in (
     content_pages,
     live_pages,
     feed_pages,
+    affiliate_pages,
 ):
     router.include_router(module.public_router)
 
@@ -35,6 +40,10 @@ for sub in (
     accounts_pages.router,
     live_pages.host_router,
     feed_pages.router,
+    affiliate_pages.router,
+    affiliate_seller_pages.router,
+    affiliate_studio_pages.router,
+    affiliate_earnings_pages.router,
 ):
     private.include_router(sub)
 router.include_router(private)

@@ -28,6 +28,11 @@ class CartLine(Base):
     source_kind: Mapped[str] = mapped_column(String(10), default="", server_default="")
     source_id: Mapped[int | None] = mapped_column(Integer)
     source_host_id: Mapped[int | None] = mapped_column(Integer)
+    # the creator touch in force when the line was added (affiliate attribution)
+    creator_id: Mapped[int | None] = mapped_column(Integer)
+    creator_touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    creator_source: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    creator_source_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Checkout(Base):

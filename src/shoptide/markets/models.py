@@ -20,6 +20,11 @@ class Market(Base):
     tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)
     timezone: Mapped[str] = mapped_column(String(40), default="UTC", server_default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the affiliate program's rules: a creator's touch counts this long before payment; a
+    # delivered order may be returned this long; the platform keeps this share of each line
+    attribution_window_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    return_window_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    platform_fee_bp: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     def __str__(self) -> str:

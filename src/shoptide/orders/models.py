@@ -51,6 +51,7 @@ class Order(Base):
     source_id: Mapped[int | None] = mapped_column(Integer)
     source_host_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list["OrderLine"]] = relationship(
         order_by="OrderLine.id", cascade="all, delete-orphan"
@@ -74,7 +75,17 @@ class OrderLine(Base):
     variant_label: Mapped[str] = mapped_column(String(100))
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
-    line_total_minor: Mapped[int] = mapped_column(BigInteger)
+    line_total_minor: Mapped[int] = mapped_column(BigInteger)  # what the shopper paid for it
+    refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # the creator whose content or showcase led to this line (affiliate), and when and how
+    creator_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    creator_touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    creator_source: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    creator_source_id: Mapped[int | None] = mapped_column(Integer)
+
+    refunds: Mapped[list["OrderLineRefund"]] = relationship(
+        order_by="OrderLineRefund.id", cascade="all, delete-orphan"
+    )
 
 
 class OrderStatusChange(Base):
@@ -88,3 +99,24 @@ class OrderStatusChange(Base):
     to_status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(300), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+REFUND_REASONS = ("refund", "return")
+
+
+class OrderLineRefund(Base):
+    """Money given back on one line after shipping: a partial refund, or a return received."""
+
+    __tablename__ = "order_line_refund"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
+    )
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_line.id", ondelete="CASCADE"), index=True
+    )
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(10))  # REFUND_REASONS
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

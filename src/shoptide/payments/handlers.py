@@ -18,6 +18,7 @@ def register(registry: HandlerRegistry, databases: Databases, gateway: PaymentGa
                 order_id=payload["order_id"],
                 checkout_id=payload["checkout_id"],
                 amount=Money(payload["refund_minor"], payload["currency"]),
+                reference=f"order:{payload['order_id']}",
             )
 
     registry.register(OrderCancelled, "payments.refund_cancelled_order", refund_cancelled_order)

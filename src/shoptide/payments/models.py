@@ -25,13 +25,15 @@ class Payment(Base):
 
 
 class Refund(Base):
-    """One refund per cancelled order; the unique order id keeps a re-delivered event harmless."""
+    """Money given back: a cancelled order ("order:ID") or one line refund ("line-refund:ID").
+    The unique reference keeps a re-delivered event harmless."""
 
     __tablename__ = "refund"
-    __table_args__ = (UniqueConstraint("order_id"),)
+    __table_args__ = (UniqueConstraint("reference"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16), default="succeeded")

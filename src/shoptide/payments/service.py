@@ -124,23 +124,26 @@ async def refund_order(
     order_id: int,
     checkout_id: int,
     amount: Money,
+    reference: str,
 ) -> None:
-    """Refund a cancelled order once, however often the event is delivered."""
+    """Give back money on an order once, however often the event is delivered: the whole
+    order when it is cancelled ("order:ID"), or one line refund ("line-refund:ID")."""
     async with databases.session(cell, write=False) as session:
-        if await session.scalar(select(Refund.id).where(Refund.order_id == order_id)):
+        if await session.scalar(select(Refund.id).where(Refund.reference == reference)):
             return
         payment = await get_payment(session, checkout_id=checkout_id)
     if payment is None or payment.status != "succeeded":
         return  # nothing was charged, so nothing to give back
-    reference = f"refund-{payment.gateway_ref}-{order_id}"
+    gateway_reference = f"refund-{payment.gateway_ref}-{reference}"
     async for attempt in _retrying():
         with attempt:
-            gateway_ref = await gateway.refund(reference=reference, amount=amount)
+            gateway_ref = await gateway.refund(reference=gateway_reference, amount=amount)
     try:
         async with databases.session(cell) as session:
             session.add(
                 Refund(
                     order_id=order_id,
+                    reference=reference,
                     amount_minor=amount.amount,
                     currency=amount.currency,
                     gateway_ref=gateway_ref,

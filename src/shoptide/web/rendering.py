@@ -29,10 +29,11 @@ TEMPLATE_DIRS = [
 ]
 
 
-# Seller Center is the merchants' tool and stays in English in this pass (its templates and
-# the operations console carry no translation markers); shopper pages speak the market's
-# language. Templates whose name starts with one of these render in the source language.
-ENGLISH_ONLY_TEMPLATES = ("seller/",)
+# Seller Center and Creator Center are business tools and stay in English in this pass
+# (their templates and the operations console carry no translation markers); shopper pages
+# speak the market's language. Templates whose name starts with one of these render in the
+# source language.
+ENGLISH_ONLY_TEMPLATES = ("seller/", "creator/")
 SOURCE_LOCALE = "en"
 
 

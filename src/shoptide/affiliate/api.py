@@ -1,0 +1,4 @@
+from fastapi import APIRouter
+
+public_router = APIRouter()
+router = APIRouter()
