@@ -18,7 +18,15 @@ from shoptide.orders import api as orders_api
 from shoptide.shops import api as shops_api
 
 public = APIRouter()
-for module in (accounts_api, markets_api, catalog_api, content_api, live_api, feed_api, affiliate_api):
+for module in (
+    accounts_api,
+    markets_api,
+    catalog_api,
+    content_api,
+    live_api,
+    feed_api,
+    affiliate_api,
+):
     public.include_router(module.public_router)
 
 authenticated = APIRouter(dependencies=[Depends(current_user)])

@@ -36,11 +36,12 @@ async def record(
     """Make this creator the shopper's last touch for the product (one upsert)."""
     if source_kind not in TOUCH_SOURCES:
         raise ValueError(f"unknown touch source {source_kind!r}")
+    touched_at = at or utcnow()
     values = {
         "creator_id": creator_id,
         "source_kind": source_kind,
         "source_id": source_id,
-        "touched_at": at or utcnow(),
+        "touched_at": touched_at,
     }
     statement = upsert(cell, CreatorTouch).values(
         shopper_id=shopper_id, product_id=product_id, **values
@@ -48,7 +49,7 @@ async def record(
     await cell.execute(
         statement.on_conflict_do_update(index_elements=["shopper_id", "product_id"], set_=values)
     )
-    return Touch(creator_id, source_kind, source_id, values["touched_at"])
+    return Touch(creator_id, source_kind, source_id, touched_at)
 
 
 async def in_force(

@@ -63,6 +63,11 @@ class LineDraft:
     variant_label: str
     unit_price_minor: int
     quantity: int
+    # the creator touch stamped at add-to-cart (affiliate attribution), if any
+    creator_id: int | None = None
+    creator_touched_at: datetime | None = None
+    creator_source: str = ""
+    creator_source_id: int | None = None
 
 
 def _transition(order: Order, to_status: str, note: str = "") -> None:
@@ -140,7 +145,18 @@ async def create(
 
 
 def _with_details() -> Select[Order]:
-    return select(Order).options(selectinload(Order.lines), selectinload(Order.history))
+    return select(Order).options(
+        selectinload(Order.lines).selectinload(OrderLine.refunds), selectinload(Order.history)
+    )
+
+
+async def get(session: AsyncSession, order_id: int) -> Order:
+    """Any order of the session's cell with its lines, their refunds and its history (for
+    background work; routes use the owner-checked getters)."""
+    order = await session.scalar(_with_details().where(Order.id == order_id))
+    if order is None:
+        raise NotFound(f"Order #{order_id} not found.")
+    return order
 
 
 async def for_checkout(session: AsyncSession, checkout_id: int) -> Sequence[Order]:
