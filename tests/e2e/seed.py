@@ -17,6 +17,8 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from shoptide.accounts.service import Passwords
+from shoptide.affiliate import signup
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.models import Category
 from shoptide.catalog.schemas import PriceIn, ProductCreate, VariantIn
@@ -68,6 +70,10 @@ class World:
     feed_shopper: str = "fern@example.com"
     second_shop: str = "Harbor Supply"
     report_video: str = ""  # its caption
+    # the affiliate program: a creator of the US market, and a shopper who buys through them
+    creator_email: str = "maya@creators.test"
+    creator_handle: str = "maya_makes"
+    affiliate_shopper: str = "lee@example.com"
 
     @classmethod
     def from_json(cls, text: str) -> "World":
@@ -101,6 +107,8 @@ CATALOG = [
                 ["One size"], {"US": 8900, "ID": 1_299_000}, {"US": 15, "ID": 0}),
     ProductSpec("lamp", "Rattan Table Lamp", "home", "lamp", "#e07a5f",
                 ["One size"], {"US": 5400, "ID": 499_000}, {"US": 7, "ID": 3}),
+    ProductSpec("hat", "Woven Sun Hat", "womens-fashion", "bag", "#e9c46a",
+                ["One size"], {"US": 3990}, {"US": 20}),
 ]  # fmt: skip
 SECOND_SHOP_CATALOG = [
     ProductSpec("tote", "Canvas Market Tote", "womens-fashion", "bag", "#6a994e",
@@ -203,6 +211,8 @@ async def build(settings: Settings) -> World:
         for n, spec in enumerate(SECOND_SHOP_CATALOG, start=len(CATALOG) + 1):
             world.products[spec.key] = await _product(databases, harbor.shop_id, spec, n)
         world.report_video = await _feed_history(databases, shop, world)
+        await _creator(databases, world)
+        await factories.shopper(databases, market="US", email=world.affiliate_shopper)
         return world
     finally:
         await databases.dispose()
@@ -294,6 +304,20 @@ async def _feed_history(databases: Databases, shop: factories.Merchant, world: W
         await feed_service.record(session, signals)
         await feed_service.save_stages(session, [stopped])
     return caption
+
+
+async def _creator(databases: Databases, world: World) -> None:
+    """A creator account, made as the sign-up page makes it."""
+    async with databases.session(GLOBAL_CELL) as session:
+        await signup.join(
+            session,
+            email=world.creator_email,
+            password=world.password,
+            display_name="Maya Makes",
+            handle=world.creator_handle,
+            market_code="US",
+            passwords=Passwords(databases.settings),
+        )
 
 
 def main() -> None:

@@ -6,12 +6,22 @@ from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.deps import CellRead, CurrentMarket, CurrentSeat, CurrentShopper, DatabasesDep
+from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
 from shoptide.orders import service
 from shoptide.orders.models import Order
-from shoptide.orders.schemas import CancelIn, OrderRead, ShipIn, order_read
+from shoptide.orders.schemas import (
+    CancelIn,
+    LineRefundIn,
+    LineRefundRead,
+    OrderRead,
+    ShipIn,
+    line_refund_read,
+    order_read,
+)
 from shoptide.payments import service as payments_service
 from shoptide.payments.models import Refund
+from shoptide.settings import GLOBAL_CELL
 
 OrderAction = Callable[..., Awaitable[Order]]
 
@@ -20,7 +30,7 @@ seller_router = APIRouter(prefix="/seller", tags=["seller: orders"])
 
 
 async def _read_all(session: AsyncSession, orders: list[Order], locale: str) -> list[OrderRead]:
-    refunds = await payments_service.refunds_for(session, [o.id for o in orders])
+    refunds = await payments_service.cancellation_refunds(session, [o.id for o in orders])
     return [order_read(o, locale, refunds.get(o.id)) for o in orders]
 
 
@@ -61,7 +71,7 @@ async def shop_orders(
     refunds: dict[tuple[str, int], Refund] = {}  # order ids are unique only within a cell
     for cell in databases.settings.cells:
         async with databases.session(cell, write=False) as session:
-            found = await payments_service.refunds_for(
+            found = await payments_service.cancellation_refunds(
                 session, [o.id for o in listing.orders if cell_of(o.market_code) == cell]
             )
         refunds |= {(cell, order_id): refund for order_id, refund in found.items()}
@@ -158,3 +168,37 @@ async def cancel(
     return await _act(
         databases, seat, market, order_market, order_id, service.cancel, reason=body.reason
     )
+
+
+@seller_router.post(
+    "/orders/{order_market}/{order_id}/lines/{line_id}/refunds",
+    response_model=LineRefundRead,
+    status_code=201,
+)
+async def refund_line(
+    order_market: str,
+    order_id: int,
+    line_id: int,
+    body: LineRefundIn,
+    seat: CurrentSeat,
+    databases: DatabasesDep,
+    market: CurrentMarket,
+) -> LineRefundRead:
+    """Money back on one line of a shipped or delivered order; the shopper's card is
+    refunded shortly after. The order's status does not change."""
+    async with databases.session(GLOBAL_CELL, write=False) as global_:
+        placed_in = await markets_service.get(global_, order_market)
+    async with databases.session(databases.settings.cell_of_market(placed_in.code)) as session:
+        order = await service.get_for_shop(
+            session, order_id, shop_id=seat.shop.id, market=placed_in.code
+        )
+        refund = await service.refund_line(
+            session,
+            order,
+            market=placed_in,
+            line_id=line_id,
+            amount_minor=body.amount_minor,
+            reason=body.reason,
+            note=body.note,
+        )
+    return line_refund_read(refund, order.currency, market.locale)

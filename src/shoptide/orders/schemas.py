@@ -1,14 +1,26 @@
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from shoptide.catalog.schemas import MoneyRead, money_read
-from shoptide.orders.models import Order, ShippingAddress
+from shoptide.orders.models import Order, OrderLineRefund, ShippingAddress
 from shoptide.orders.service import STATUS_LABELS
 from shoptide.payments.models import Refund
 
 
+class LineRefundRead(BaseModel):
+    id: int
+    order_id: int
+    order_line_id: int
+    amount: MoneyRead
+    reason: str = Field(description='"refund" or "return"')
+    note: str
+    created_at: datetime
+
+
 class OrderLineRead(BaseModel):
+    id: int
     sku: str
     product_id: int
     title: str
@@ -16,6 +28,8 @@ class OrderLineRead(BaseModel):
     quantity: int
     unit_price: MoneyRead
     line_total: MoneyRead
+    refunded: MoneyRead
+    refunds: list[LineRefundRead]
 
 
 class StatusChangeRead(BaseModel):
@@ -53,11 +67,35 @@ class CancelIn(BaseModel):
     reason: str = Field(default="", max_length=200)
 
 
+class LineRefundIn(BaseModel):
+    """Money back on one line of a shipped order: "refund" (partial or whole) or "return"
+    (the item came back, within the market's return window after delivery)."""
+
+    amount_minor: int = Field(description="In minor units of the order's currency")
+    reason: Literal["refund", "return"] = "refund"
+    note: str = Field(default="", max_length=300)
+
+
 def order_number(order: Order) -> str:
     return f"{order.market_code}-{order.id:06d}"
 
 
+def line_refund_read(refund: OrderLineRefund, currency: str, locale: str) -> LineRefundRead:
+    return LineRefundRead(
+        id=refund.id,
+        order_id=refund.order_id,
+        order_line_id=refund.order_line_id,
+        amount=money_read(refund.amount_minor, currency, locale),
+        reason=refund.reason,
+        note=refund.note,
+        created_at=refund.created_at,
+    )
+
+
 def order_read(order: Order, locale: str, refund: Refund | None = None) -> OrderRead:
+    """`refund` is the whole-order refund of a cancelled order; line refunds come with the
+    lines."""
+
     def m(amount: int) -> MoneyRead:
         return money_read(amount, order.currency, locale)
 
@@ -73,6 +111,7 @@ def order_read(order: Order, locale: str, refund: Refund | None = None) -> Order
         total=m(order.total_minor),
         lines=[
             OrderLineRead(
+                id=li.id,
                 sku=li.sku,
                 product_id=li.product_id,
                 title=li.title,
@@ -80,6 +119,8 @@ def order_read(order: Order, locale: str, refund: Refund | None = None) -> Order
                 quantity=li.quantity,
                 unit_price=m(li.unit_price_minor),
                 line_total=m(li.line_total_minor),
+                refunded=m(li.refunded_minor),
+                refunds=[line_refund_read(r, order.currency, locale) for r in li.refunds],
             )
             for li in order.lines
         ],

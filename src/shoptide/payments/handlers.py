@@ -1,7 +1,7 @@
 """Payments reacting to other domains' events."""
 
 from shoptide.db import Databases
-from shoptide.events import Delivery, HandlerRegistry, OrderCancelled
+from shoptide.events import Delivery, HandlerRegistry, OrderCancelled, OrderLineRefunded
 from shoptide.money import Money
 from shoptide.payments import service
 from shoptide.payments.gateway import PaymentGateway
@@ -21,4 +21,17 @@ def register(registry: HandlerRegistry, databases: Databases, gateway: PaymentGa
                 reference=f"order:{payload['order_id']}",
             )
 
+    async def refund_order_line(delivery: Delivery) -> None:
+        payload = delivery.payload
+        await service.refund_order(
+            databases,
+            gateway,
+            cell=delivery.cell,
+            order_id=payload["order_id"],
+            checkout_id=payload["checkout_id"],
+            amount=Money(payload["amount_minor"], payload["currency"]),
+            reference=f"line-refund:{payload['refund_id']}",
+        )
+
     registry.register(OrderCancelled, "payments.refund_cancelled_order", refund_cancelled_order)
+    registry.register(OrderLineRefunded, "payments.refund_order_line", refund_order_line)

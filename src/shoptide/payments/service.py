@@ -109,10 +109,13 @@ async def get_payment(session: AsyncSession, *, checkout_id: int) -> Payment | N
     return await session.scalar(select(Payment).where(Payment.checkout_id == checkout_id))
 
 
-async def refunds_for(session: AsyncSession, order_ids: list[int]) -> dict[int, Refund]:
+async def cancellation_refunds(session: AsyncSession, order_ids: list[int]) -> dict[int, Refund]:
+    """The whole-order refund ("order:ID") of each of these orders that was cancelled; line
+    refunds ("line-refund:ID") are the orders domain's to show, per line."""
     if not order_ids:
         return {}
-    rows = await session.scalars(select(Refund).where(Refund.order_id.in_(order_ids)))
+    references = [f"order:{order_id}" for order_id in order_ids]
+    rows = await session.scalars(select(Refund).where(Refund.reference.in_(references)))
     return {refund.order_id: refund for refund in rows}
 
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoptide.affiliate import creators as affiliate_creators
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.models import Product
 from shoptide.catalog.schemas import PriceIn, ProductCreate, ProductUpdate, StockUpdate
@@ -38,11 +39,12 @@ from shoptide.deps import (
 )
 from shoptide.errors import DomainError, InvalidInput, NotFound
 from shoptide.inventory import service as inventory_service
+from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
 from shoptide.money import Money, exponent
 from shoptide.orders import service as orders_service
 from shoptide.orders.models import Order
-from shoptide.orders.schemas import CancelIn, ShipIn, order_number
+from shoptide.orders.schemas import CancelIn, LineRefundIn, ShipIn, order_number
 from shoptide.payments import service as payments_service
 from shoptide.settings import GLOBAL_CELL
 from shoptide.shops import service as shops_service
@@ -598,13 +600,17 @@ async def _order_page(
     error: str | None = None,
 ) -> HTMLResponse:
     async with _shop_order(databases, seat, market, order_id, write=False) as (session, order):
-        refund = (await payments_service.refunds_for(session, [order.id])).get(order.id)
+        refund = (await payments_service.cancellation_refunds(session, [order.id])).get(order.id)
+    async with databases.session(GLOBAL_CELL, write=False) as global_:
+        creators = await affiliate_creators.by_ids(global_, orders_service.creator_ids([order]))
     return page.render(
         "seller/order.html",
         status_code=status_code,
         seat=seat,
         order=order,
         refund=refund,
+        creators=creators,
+        refundable=order.status in orders_service.REFUNDABLE_STATUSES,
         number=order_number,
         next_statuses=orders_service.TRANSITIONS[order.status],
         form=form or {},
@@ -701,6 +707,68 @@ async def cancel_order(
         cancel,
         form=form,
         done="Order cancelled. The stock is back and the shopper will be refunded.",
+    )
+
+
+def _amount_minor(raw: str, currency: str) -> int:
+    """A major-unit amount as typed ("5.00") in minor units, or a sentence saying how."""
+    try:
+        return Money.from_decimal(raw.strip(), currency).amount
+    except (ValueError, ArithmeticError):
+        raise InvalidInput(
+            f"Amount: enter an amount in {currency} like {_amount_example(currency)}."
+        ) from None
+
+
+@router.post(
+    "/orders/{market}/{order_id}/lines/{line_id}/refund",
+    dependencies=[CsrfChecked],
+    response_model=None,
+)
+async def refund_order_line(
+    market: str,
+    order_id: int,
+    line_id: int,
+    request: Request,
+    page: PageDep,
+    seat: CurrentSeat,
+    databases: DatabasesDep,
+) -> HTMLResponse | RedirectResponse:
+    form = {**await _text_fields(request), "line_id": str(line_id)}
+    async with databases.session(GLOBAL_CELL, write=False) as global_:
+        placed_in = await markets_service.get(global_, market)
+
+    async def refund(session: AsyncSession, order: Order) -> Order:
+        body = _validated(
+            LineRefundIn,
+            {
+                "amount_minor": _amount_minor(form.get("amount", ""), order.currency),
+                "reason": form.get("reason", "refund"),
+                "note": form.get("note", ""),
+            },
+        )
+        await orders_service.refund_line(
+            session,
+            order,
+            market=placed_in,
+            line_id=line_id,
+            amount_minor=body.amount_minor,
+            reason=body.reason,
+            note=body.note,
+        )
+        return order
+
+    returned = form.get("reason") == "return"
+    return await _order_action(
+        page,
+        databases,
+        seat,
+        market,
+        order_id,
+        refund,
+        form=form,
+        done=("Return recorded and refunded." if returned else "Refund recorded.")
+        + " The money goes back to the shopper's card.",
     )
 
 
