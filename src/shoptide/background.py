@@ -1,5 +1,6 @@
 """Background work of the embedded mode: outbox dispatch, and sweeps for what runs out or
-was left behind (unpaid checkouts, flash deals, stuck replays and transcodes).
+was left behind (unpaid checkouts, flash deals, stuck replays and transcodes), and the
+affiliate program's settlement and daily payout run.
 
 `shoptide worker` runs the same loop in its own process when the web app runs with
 SHOPTIDE_EMBEDDED_DISPATCHER=false.
@@ -11,6 +12,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from fastapi import FastAPI
 
+from shoptide.affiliate import settlement
 from shoptide.checkout import service as checkout_service
 from shoptide.content import jobs as video_jobs
 from shoptide.db import Databases
@@ -30,6 +32,12 @@ async def sweep_expired(databases: Databases) -> int:
     return expired
 
 
+async def pay_out_daily(databases: Databases) -> int:
+    """The day's payout run, keyed by the UTC date: a creator is paid once a day, so what
+    settles after their payout waits for tomorrow's."""
+    return await settlement.run_payouts(databases, run_key=settlement.daily_run_key())
+
+
 async def run_loop(databases: Databases, dispatcher: Dispatcher, interval: float) -> None:
     sweeper = asyncio.create_task(_sweep_forever(databases, interval * 15))
     try:
@@ -43,6 +51,8 @@ SWEEPS: tuple[tuple[str, Callable[[Databases], Awaitable[int]]], ...] = (
     ("expired unpaid checkouts and flash deals", sweep_expired),
     ("remuxed replays a dead process left processing", live_media.recover_replays),
     ("requeued stalled video transcodes", video_jobs.requeue_stalled),
+    ("settled commissions past their return window", settlement.settle_due),
+    ("creator payouts of the day's run", pay_out_daily),
 )
 
 

@@ -1,7 +1,9 @@
-"""The `shoptide` command: serve, demo, db, worker, media, feed."""
+"""The `shoptide` command: serve, demo, db, worker, media, feed, affiliate."""
 
 import asyncio
 import shutil
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,6 +25,8 @@ media_app = typer.Typer(help="Live video: nginx with the RTMP module.", no_args_
 app.add_typer(media_app, name="media")
 feed_app = typer.Typer(help="The For You feed's ranking.", no_args_is_help=True)
 app.add_typer(feed_app, name="feed")
+affiliate_app = typer.Typer(help="Creators' commissions and payouts.", no_args_is_help=True)
+app.add_typer(affiliate_app, name="affiliate")
 
 Host = Annotated[str, typer.Option(help="Interface to listen on")]
 Port = Annotated[int, typer.Option(help="Port to listen on")]
@@ -281,3 +285,52 @@ def feed_train() -> None:
         typer.echo(f"saved {result.model_path}")
     if result.status == "failed":
         raise typer.Exit(code=1)
+
+
+async def _with_databases(settings: Settings, job: Callable[[Databases], Awaitable[int]]) -> int:
+    databases = Databases(settings)
+    try:
+        return await job(databases)
+    finally:
+        await databases.dispose()
+
+
+@affiliate_app.command("settle")
+def affiliate_settle(
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of", help="Settle what is due at this ISO time (UTC if no zone; default now)"
+        ),
+    ] = None,
+) -> None:
+    """Settle the commissions whose return window has passed (the background job, now)."""
+    from shoptide.affiliate import settlement
+
+    moment = as_of if as_of is None or as_of.tzinfo else as_of.replace(tzinfo=UTC)
+    settled = asyncio.run(
+        _with_databases(Settings(), lambda d: settlement.settle_due(d, now=moment))
+    )
+    typer.echo(f"settled {settled} commission line(s)")
+
+
+@affiliate_app.command("payouts")
+def affiliate_payouts(
+    run_key: Annotated[
+        str | None,
+        typer.Option(help="Name of the run; rerunning a key pays nothing twice (default: today)"),
+    ] = None,
+) -> None:
+    """Pay every creator's settled commissions, one payout per creator and currency."""
+    from shoptide.affiliate import settlement
+    from shoptide.errors import DomainError
+
+    key = run_key or settlement.daily_run_key()
+    try:
+        made = asyncio.run(
+            _with_databases(Settings(), lambda d: settlement.run_payouts(d, run_key=key))
+        )
+    except DomainError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(f"payout run {key}: {made} payout(s) made")

@@ -1,0 +1,322 @@
+"""Settling creator commissions and paying them out (market cells): idempotent jobs.
+
+A commission is pending from payment (commissions.py credits it to
+`creator:<id>:pending` in the line's `paid:line:<line>` transaction). Once its return window
+has passed (`settle_after`), settlement moves what refunds left of it to the creator's
+available balance, and a payout pays the available lines out. The books:
+
+- `settle:<commission id>`: `creator:<id>:pending` +x, `creator:<id>:available` -x, where
+  x = amount - reversed;
+- `payout:<payout id>`: `creator:<id>:available` +total, `cash` -total. The money leaves
+  through the bank transfer file, outside this system; crediting `cash` keeps `cash` equal to
+  what the platform still holds, so `creator:<id>:paid` is not used. What was paid out is
+  read from the Payout rows.
+
+Concurrency is decided in SQL. Settlement claims each batch with one conditional UPDATE
+(`... WHERE status = 'pending' RETURNING ...`), so two runs never settle a line twice and
+each settled line gets exactly one ledger transaction and one CommissionSettled event. A
+payout claims its lines the same way (`settled` → `paid_out`), under a Payout row whose
+unique (creator, run key) makes a rerun of the same run pay nothing twice. A payout is in one
+currency: the run key stored is `<run key>:<currency>`, one payout per creator, currency and
+run.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import NamedTuple, cast
+
+from sqlalchemy import Table, Update, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoptide import events
+from shoptide.affiliate.models import Commission, Payout
+from shoptide.db import Databases, upsert, utcnow
+from shoptide.errors import Conflict, InvalidInput, NotFound
+from shoptide.events import OutboxEvent
+from shoptide.ledger import service as ledger
+from shoptide.ledger.service import Posting, Transaction
+
+SETTLE_BATCH = 5000
+RUN_KEY_MAX = 36  # Payout.run_key is 40 characters: the key, a colon and the currency
+_OUTBOX = cast(Table, OutboxEvent.__table__)  # for Core executemany (see _record_all)
+
+
+class _Claimed(NamedTuple):
+    """A line a conditional UPDATE made ours, and what the creator keeps of it: the
+    commission less what refunds reversed."""
+
+    id: int
+    creator_id: int
+    market: str
+    currency: str
+    order_line_id: int
+    net_minor: int
+
+
+async def _claim(session: AsyncSession, claim: Update) -> list[_Claimed]:
+    """Run the conditional UPDATE; the lines it changed (and only those) are ours."""
+    rows = await session.execute(
+        claim.returning(
+            Commission.id,
+            Commission.creator_id,
+            Commission.market_code,
+            Commission.currency,
+            Commission.order_line_id,
+            Commission.amount_minor - Commission.reversed_minor,
+        ).execution_options(synchronize_session=False)
+    )
+    return [_Claimed(*row) for row in rows]
+
+
+# --- settlement ---------------------------------------------------------------------------
+
+
+async def settle_due(
+    databases: Databases, *, now: datetime | None = None, batch: int = SETTLE_BATCH
+) -> int:
+    """Settle every pending commission whose return window has passed, in every cell;
+    one transaction per batch. Returns how many lines this run settled."""
+    moment = now or utcnow()
+    settled = 0
+    for cell in databases.cells_with_own_database():
+        after: int | None = 0  # keyset: each batch starts past the last, never rescanning
+        while after is not None:
+            async with databases.session(cell) as session:
+                count, after = await _settle_batch(session, after=after, now=moment, batch=batch)
+            settled += count
+    return settled
+
+
+async def _settle_batch(
+    session: AsyncSession, *, after: int, now: datetime, batch: int = SETTLE_BATCH
+) -> tuple[int, int | None]:
+    """Settle the next `batch` due lines with ids above `after`, in the caller's unit of
+    work: their transactions and events too. Returns how many this call settled and the
+    id to continue after (None: no due line is left)."""
+    window = (
+        select(Commission.id)
+        .where(Commission.id > after)
+        .where(Commission.status == "pending")
+        .where(Commission.settle_after <= now)
+        .order_by(Commission.id)
+        .limit(batch)
+        .subquery()
+    )
+    through = await session.scalar(select(func.max(window.c.id)))
+    if through is None:
+        return 0, None
+    # The claim: a range of the primary key (cheaper to plan than thousands of ids), and
+    # only lines still pending, so a competing run never settles one twice.
+    claimed = await _claim(
+        session,
+        update(Commission)
+        .where(Commission.id > after, Commission.id <= through)
+        .where(Commission.status == "pending")
+        .where(Commission.settle_after <= now)
+        .values(status="settled", settled_at=now),
+    )
+    # the UPDATE made these lines ours: their transactions are new, so no check per line
+    await ledger.post_many(
+        session,
+        [
+            Transaction(
+                txn=f"settle:{line.id}",
+                currency=line.currency,
+                postings=(
+                    Posting(ledger.creator_pending(line.creator_id), line.net_minor),
+                    Posting(ledger.creator_available(line.creator_id), -line.net_minor),
+                ),
+                order_line_id=line.order_line_id,
+            )
+            for line in claimed
+        ],
+        at=now,
+    )
+    await _record_all(
+        session,
+        [
+            events.CommissionSettled(
+                commission_id=line.id,
+                market=line.market,
+                creator_id=line.creator_id,
+                amount_minor=line.net_minor,
+                currency=line.currency,
+            )
+            for line in claimed
+        ],
+    )
+    return len(claimed), through
+
+
+async def _record_all(session: AsyncSession, settled: Sequence[events.DomainEvent]) -> None:
+    """events.record for a batch, in one executemany on the table (not the ORM's bulk
+    path): a settlement run records up to a million events. These events are flat, so their
+    fields are the payload (payload()'s asdict deep-copies each one)."""
+    if settled:
+        await session.execute(
+            insert(_OUTBOX), [{"type": e.type, "payload": vars(e)} for e in settled]
+        )
+
+
+# --- payouts ------------------------------------------------------------------------------
+
+
+async def run_payouts(databases: Databases, *, run_key: str, now: datetime | None = None) -> int:
+    """Pay every creator's settled commissions, one payout per creator and currency in each
+    cell; running the same key again pays nothing twice. Returns how many payouts it made."""
+    _check_run_key(run_key)
+    moment = now or utcnow()
+    made = 0
+    for cell in databases.cells_with_own_database():
+        async with databases.session(cell, write=False) as session:
+            payable = (
+                await session.execute(
+                    select(Commission.creator_id, Commission.currency)
+                    .where(Commission.status == "settled")
+                    .distinct()
+                    .order_by(Commission.creator_id, Commission.currency)
+                )
+            ).all()
+        for creator_id, currency in payable:
+            async with databases.session(cell) as session:
+                payout = await _pay(
+                    session,
+                    creator_id=creator_id,
+                    currency=currency,
+                    key=run_key,
+                    now=moment,
+                )
+            made += payout is not None
+    return made
+
+
+def daily_run_key(now: datetime | None = None) -> str:
+    """The key of a day's scheduled payout run (UTC date)."""
+    return f"daily-{(now or utcnow()).astimezone(UTC).date().isoformat()}"
+
+
+def _check_run_key(run_key: str) -> None:
+    if not run_key or len(run_key) > RUN_KEY_MAX:
+        raise InvalidInput(f"A payout run key is 1 to {RUN_KEY_MAX} characters.")
+
+
+async def request_payout(
+    session: AsyncSession,
+    *,
+    creator_id: int,
+    commission_ids: Sequence[int],
+    now: datetime | None = None,
+) -> Payout:
+    """A creator asks to be paid these settled lines (of the session's cell, in one
+    currency). Nothing is written unless every line can be paid."""
+    ids = sorted(set(commission_ids))
+    if not ids:
+        raise InvalidInput("Choose at least one settled order line to pay out.")
+    lines = {
+        line.id: line
+        for line in await session.scalars(
+            select(Commission).where(Commission.id.in_(ids), Commission.creator_id == creator_id)
+        )
+    }
+    for commission_id in ids:
+        _check_payable(lines.get(commission_id), commission_id)
+    currencies = {line.currency for line in lines.values()}
+    if len(currencies) > 1:
+        raise InvalidInput("A payout is in one currency: choose lines of one currency.")
+    # a line is paid out once, so the first line's id names the request for good
+    payout = await _pay(
+        session,
+        creator_id=creator_id,
+        currency=currencies.pop(),
+        key=f"request-{ids[0]}",
+        now=now or utcnow(),
+        only=ids,
+    )
+    if payout is None or payout.lines != len(ids):
+        raise Conflict("Some of these lines were paid out a moment ago. Reload the page.")
+    return payout
+
+
+async def settled_ids(session: AsyncSession, *, creator_id: int, market: str) -> list[int]:
+    """The creator's lines of the market that can be paid out now."""
+    rows = await session.scalars(
+        select(Commission.id)
+        .where(Commission.creator_id == creator_id)
+        .where(Commission.market_code == market.upper())
+        .where(Commission.status == "settled")
+        .order_by(Commission.id)
+    )
+    return list(rows)
+
+
+def _check_payable(line: Commission | None, commission_id: int) -> None:
+    if line is None:  # another creator's line reads exactly like one that does not exist
+        raise NotFound(f"Commission #{commission_id} not found.")
+    if line.status == "paid_out":
+        raise Conflict(f"Commission #{commission_id} is already paid out.")
+    if line.status == "reversed":
+        raise InvalidInput(
+            f"Commission #{commission_id} was reversed by a refund; nothing is left to pay out."
+        )
+    if line.status != "settled":
+        raise InvalidInput(
+            f"Commission #{commission_id} is not settled yet; "
+            "only settled earnings can be paid out."
+        )
+
+
+async def _pay(
+    session: AsyncSession,
+    *,
+    creator_id: int,
+    currency: str,
+    key: str,
+    now: datetime,
+    only: Sequence[int] | None = None,
+) -> Payout | None:
+    """One payout of the creator's settled lines in `currency` (or of `only` those), under
+    the key; None when the key has paid them before or nothing was left to claim."""
+    payout_id = await session.scalar(
+        upsert(session, Payout)
+        .values(
+            creator_id=creator_id,
+            run_key=f"{key}:{currency}",
+            currency=currency,
+            amount_minor=0,
+            lines=0,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["creator_id", "run_key"])
+        .returning(Payout.id)
+    )
+    if payout_id is None:
+        return None
+    claim = (
+        update(Commission)
+        .where(Commission.creator_id == creator_id)
+        .where(Commission.currency == currency)
+        .where(Commission.status == "settled")
+    )
+    if only is not None:
+        claim = claim.where(Commission.id.in_(only))
+    claimed = await _claim(session, claim.values(status="paid_out", payout_id=payout_id))
+    if not claimed:  # another run took them since we looked: leave no empty payout behind
+        await session.execute(delete(Payout).where(Payout.id == payout_id))
+        return None
+    total = sum(line.net_minor for line in claimed)
+    await ledger.post(
+        session,
+        Transaction(
+            txn=f"payout:{payout_id}",
+            currency=currency,
+            postings=(
+                Posting(ledger.creator_available(creator_id), total),
+                Posting(ledger.CASH, -total),
+            ),
+        ),
+        at=now,
+    )
+    payout = await session.get_one(Payout, payout_id)
+    payout.amount_minor, payout.lines = total, len(claimed)
+    await session.flush()
+    return payout
