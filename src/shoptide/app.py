@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shoptide import logs
 from shoptide.accounts.service import Passwords
+from shoptide.affiliate import handlers as affiliate_handlers
 from shoptide.catalog import handlers as catalog_handlers
 from shoptide.content import handlers as content_handlers
 from shoptide.content import media as content_media
@@ -192,6 +193,7 @@ def _register_handlers(
     content_handlers.register(registry, databases)
     live_commerce.register_handlers(registry, databases)
     live_handlers.register(registry, databases)
+    affiliate_handlers.register(registry, databases)
 
 
 def create_app(
