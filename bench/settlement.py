@@ -7,10 +7,10 @@ the migrations, and --lines pending commissions over 10,000 creators and 500 sho
 not timed). Then, --runs times, on a fresh copy of the template each time:
 
 - **settle_due**: `shoptide.affiliate.settlement.settle_due` as the background sweep runs
-  it: batches of --batch lines, each one conditional UPDATE ... RETURNING, one ledger
-  transaction of two entries and one CommissionSettled outbox event per line, a commit per
-  batch. Checked afterwards: every line settled, 2 entries and 1 event per line, the books
-  balance;
+  it: batches of --batch lines, each a conditional UPDATE ... RETURNING the claimed ids,
+  then one INSERT ... SELECT of the ledger transactions (two entries per line) and one of
+  the CommissionSettled outbox events (one per line), a commit per batch. Checked
+  afterwards: every line settled, 2 entries and 1 event per line, the books balance;
 - **bare UPDATE** (the baseline): `UPDATE commission SET status='settled', settled_at=:now
   WHERE status='pending'` in one statement: the same rows change state, without books,
   events or batches.

@@ -46,7 +46,6 @@ from shoptide.affiliate.models import Commission
 from shoptide.db import Databases, rows_updated
 from shoptide.errors import InvalidTransition, NotFound, NotSignedIn
 from shoptide.ledger import service as ledger
-from shoptide.ledger.models import LedgerEntry
 from shoptide.ledger.service import CASH, PLATFORM_FEE, Posting, Transaction
 from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
@@ -235,14 +234,6 @@ async def accrue_order(databases: Databases, *, cell: str, order_id: int) -> int
 # --- reversal --------------------------------------------------------------------------------
 
 
-async def _charged(session: AsyncSession, txn: str) -> dict[str, int]:
-    """What a posted transaction put on each account (what the line was really charged)."""
-    rows = await session.execute(
-        select(LedgerEntry.account, LedgerEntry.amount_minor).where(LedgerEntry.txn == txn)
-    )
-    return {account: int(amount) for account, amount in rows}
-
-
 async def _locked_commission(session: AsyncSession, order_line_id: int) -> Commission | None:
     """The line's commission, locked against a concurrent settlement until we commit."""
     return await session.scalar(
@@ -295,7 +286,7 @@ async def _reverse(
     paid = line.line_total_minor
     if amount <= 0 or before + amount > paid:
         raise ValueError(f"{txn}: {amount} more refunded of line {line.id} is over its {paid}")
-    fee = -(await _charged(session, paid_txn(line.id))).get(PLATFORM_FEE, 0)
+    fee = -(await ledger.postings(session, paid_txn(line.id))).get(PLATFORM_FEE, 0)
     fee_part = proportional(fee, before + amount, paid) - proportional(fee, before, paid)
     postings = [Posting(CASH, -amount), Posting(PLATFORM_FEE, fee_part)]
     taken = 0

@@ -28,7 +28,7 @@ async def open_rate(global_: AsyncSession, *, shop_id: int, product_id: int) -> 
             OpenPlan.active.is_(True),
         )
     )
-    rates = dict(rows.tuples().all())
+    rates = {product: rate for product, rate in rows}
     return rates.get(product_id, rates.get(SHOP_WIDE))
 
 

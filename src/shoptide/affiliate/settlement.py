@@ -13,32 +13,45 @@ available balance, and a payout pays the available lines out. The books:
   read from the Payout rows.
 
 Concurrency is decided in SQL. Settlement claims each batch with one conditional UPDATE
-(`... WHERE status = 'pending' RETURNING ...`), so two runs never settle a line twice and
-each settled line gets exactly one ledger transaction and one CommissionSettled event. A
+(`... WHERE status = 'pending' RETURNING id`), so two runs never settle a line twice; the
+batch's ledger transactions and CommissionSettled events are then written set-based
+(INSERT ... SELECT, no row through Python) for exactly the ids that UPDATE returned, so each
+settled line gets exactly one transaction and one event. A
 payout claims its lines the same way (`settled` → `paid_out`), under a Payout row whose
 unique (creator, run key) makes a rerun of the same run pay nothing twice. A payout is in one
 currency: the run key stored is `<run key>:<currency>`, one payout per creator, currency and
 run.
 """
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
-from sqlalchemy import Table, Update, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    Update,
+    any_,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide import events
 from shoptide.affiliate.models import Commission, Payout
 from shoptide.db import Databases, upsert, utcnow
 from shoptide.errors import Conflict, InvalidInput, NotFound
-from shoptide.events import OutboxEvent
 from shoptide.ledger import service as ledger
 from shoptide.ledger.service import Posting, Transaction
 
 SETTLE_BATCH = 5000
 RUN_KEY_MAX = 36  # Payout.run_key is 40 characters: the key, a colon and the currency
-_OUTBOX = cast(Table, OutboxEvent.__table__)  # for Core executemany (see _record_all)
 
 
 class _Claimed(NamedTuple):
@@ -107,55 +120,59 @@ async def _settle_batch(
         return 0, None
     # The claim: a range of the primary key (cheaper to plan than thousands of ids), and
     # only lines still pending, so a competing run never settles one twice.
-    claimed = await _claim(
-        session,
-        update(Commission)
-        .where(Commission.id > after, Commission.id <= through)
-        .where(Commission.status == "pending")
-        .where(Commission.settle_after <= now)
-        .values(status="settled", settled_at=now),
+    in_range = (Commission.id > after, Commission.id <= through)
+    claimed = list(
+        await session.scalars(
+            update(Commission)
+            .where(*in_range)
+            .where(Commission.status == "pending")
+            .where(Commission.settle_after <= now)
+            .values(status="settled", settled_at=now)
+            .returning(Commission.id)
+            .execution_options(synchronize_session=False)
+        )
     )
-    # the UPDATE made these lines ours: their transactions are new, so no check per line
-    await ledger.post_many(
-        session,
-        [
-            Transaction(
-                txn=f"settle:{line.id}",
-                currency=line.currency,
-                postings=(
-                    Posting(ledger.creator_pending(line.creator_id), line.net_minor),
-                    Posting(ledger.creator_available(line.creator_id), -line.net_minor),
-                ),
-                order_line_id=line.order_line_id,
+    if claimed:
+        # The books and events of exactly the lines this UPDATE returned: by their ids, not
+        # by "settled at `now`", which a competing run given the same time also matches.
+        mine = (*in_range, _among(session, claimed))
+        net = Commission.amount_minor - Commission.reversed_minor
+        await ledger.post_selected(
+            session,
+            select(
+                (literal("settle:") + Commission.id.cast(String)).label("txn"),
+                ledger.creator_account_of(Commission.creator_id, "pending").label("debit"),
+                ledger.creator_account_of(Commission.creator_id, "available").label("credit"),
+                net.label("amount_minor"),
+                Commission.currency,
+                Commission.order_line_id,
+            ).where(*mine),
+            at=now,
+        )
+        await events.record_selected(
+            session,
+            events.CommissionSettled,
+            select(
+                Commission.id.label("commission_id"),
+                Commission.market_code.label("market"),
+                Commission.creator_id,
+                net.label("amount_minor"),
+                Commission.currency,
             )
-            for line in claimed
-        ],
-        at=now,
-    )
-    await _record_all(
-        session,
-        [
-            events.CommissionSettled(
-                commission_id=line.id,
-                market=line.market,
-                creator_id=line.creator_id,
-                amount_minor=line.net_minor,
-                currency=line.currency,
-            )
-            for line in claimed
-        ],
-    )
+            .where(*mine)
+            .order_by(Commission.id),
+            at=now,
+        )
     return len(claimed), through
 
 
-async def _record_all(session: AsyncSession, settled: Sequence[events.DomainEvent]) -> None:
-    """events.record for a batch, in one executemany on the table (not the ORM's bulk
-    path): a settlement run records up to a million events. These events are flat, so their
-    fields are the payload (payload()'s asdict deep-copies each one)."""
-    if settled:
-        await session.execute(
-            insert(_OUTBOX), [{"type": e.type, "payload": vars(e)} for e in settled]
-        )
+def _among(session: AsyncSession, ids: list[int]) -> ColumnElement[bool]:
+    """`commission.id IN ids` as one parameter whatever the number of ids (a batch may hold
+    more than a database takes parameters): an array on PostgreSQL, JSON on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        return Commission.id == any_(literal(ids, ARRAY(Integer)))
+    listed = func.json_each(json.dumps(ids)).table_valued("value")
+    return Commission.id.in_(select(listed.c.value))
 
 
 # --- payouts ------------------------------------------------------------------------------

@@ -14,11 +14,26 @@ the same transaction again writes nothing.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Literal, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    String,
+    Table,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy import (
+    cast as sql_cast,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoptide.db import utcnow
+from shoptide.db import UTCDateTime, utcnow
 from shoptide.ledger.models import LedgerEntry
 
 CASH = "cash"
@@ -39,6 +54,14 @@ def creator_available(creator_id: int) -> str:
 
 def creator_paid(creator_id: int) -> str:
     return f"creator:{creator_id}:paid"
+
+
+def creator_account_of(
+    creator_id: SQLColumnExpression[int], side: Literal["pending", "available", "paid"]
+) -> ColumnElement[str]:
+    """creator_pending / creator_available / creator_paid of a column, in SQL (for
+    post_selected)."""
+    return literal("creator:") + sql_cast(creator_id, String) + literal(f":{side}")
 
 
 @dataclass(frozen=True)
@@ -91,15 +114,53 @@ async def post(
     return True
 
 
-async def post_many(
-    session: AsyncSession, transactions: Sequence[Transaction], *, at: datetime | None = None
+TRANSFER_COLUMNS = ("txn", "debit", "credit", "amount_minor", "currency", "order_line_id")
+_ENTRIES = cast(Table, LedgerEntry.__table__)  # Core INSERT ... SELECT, not the ORM's
+
+
+async def post_selected(
+    session: AsyncSession, transfers: Select[*tuple[Any, ...]], *, at: datetime | None = None
 ) -> None:
-    """Post transactions known to be new (the caller's conditional update guarantees it), in
-    one executemany: the settlement job's fast path."""
-    moment = at or utcnow()
-    rows = [row for transaction in transactions for row in _rows(transaction, moment)]
-    if rows:
-        await session.execute(insert(LedgerEntry), rows)
+    """Post one two-entry transaction per row of `transfers`, in one INSERT ... SELECT: the
+    settlement job's set-based path, no row passing through Python.
+
+    The select's columns are TRANSFER_COLUMNS, by name and in that order: the transaction's
+    name, the account debited (+amount), the account credited (-amount), the amount, the
+    currency and the order line (or NULL). Both entries of a transaction come from the same
+    row of the same statement, so each transaction sums to zero whatever the select returns;
+    a row of amount 0 posts nothing, as `post` skips zero postings. The transactions must
+    be new (the caller's conditional update guarantees it, as for post_many): one posted
+    before fails on the unique (txn, account) and the caller's unit of work rolls back.
+    """
+    names = tuple(transfers.selected_columns.keys())
+    if names != TRANSFER_COLUMNS:
+        raise ValueError(f"post_selected needs the columns {TRANSFER_COLUMNS}, got {names}")
+    rows = transfers.subquery()
+    moment = literal(at or utcnow(), UTCDateTime())
+    legs = union_all(
+        *(
+            select(
+                rows.c.txn, account, amount, rows.c.currency, rows.c.order_line_id, moment
+            ).where(rows.c.amount_minor != 0)
+            for account, amount in (
+                (rows.c.debit, rows.c.amount_minor),
+                (rows.c.credit, -rows.c.amount_minor),
+            )
+        )
+    )
+    await session.execute(
+        insert(_ENTRIES).from_select(
+            ["txn", "account", "amount_minor", "currency", "order_line_id", "at"], legs
+        )
+    )
+
+
+async def postings(session: AsyncSession, txn: str) -> dict[str, int]:
+    """What one posted transaction put on each account."""
+    rows = await session.execute(
+        select(LedgerEntry.account, LedgerEntry.amount_minor).where(LedgerEntry.txn == txn)
+    )
+    return {account: int(amount) for account, amount in rows}
 
 
 async def balances(session: AsyncSession, *, prefix: str = "") -> dict[tuple[str, str], int]:
