@@ -4,6 +4,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from shoptide.accounts import notifications, service
+from shoptide.affiliate import attribution
+from shoptide.db import Databases
 from shoptide.deps import (
     CellRead,
     CellWrite,
@@ -19,16 +21,27 @@ from shoptide.web.rendering import PageDep
 public_router = APIRouter()
 router = APIRouter()  # signed-in shoppers
 
+BUSINESS_ROLES = {"business": ("merchant", "operator"), "creator": ("creator",)}  # global cell
+HOME_OF_ROLE = {"merchant": "/seller", "creator": "/creator", "operator": "/admin"}
+
 
 def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
-def _sign_in(request: Request, user_id: int, cell: str) -> None:
+def sign_in(request: Request, user_id: int, cell: str) -> None:
+    """Start a signed-in session (the creators' sign-up uses it too)."""
     csrf = request.session.get("csrf")
     market = request.session.get("market")
     request.session.clear()  # a fresh session on sign-in (no fixation)
     request.session.update({"uid": user_id, "cell": cell, "csrf": csrf, "market": market})
+
+
+async def _sign_in_shopper(request: Request, databases: Databases, user_id: int, cell: str) -> None:
+    """A creator's link the shopper followed before signing in counts from now on."""
+    remembered = request.session.pop(attribution.REMEMBERED, None)
+    sign_in(request, user_id, cell)
+    await attribution.apply_remembered(databases, remembered, shopper_id=user_id, cell=cell)
 
 
 @public_router.get("/signin", response_class=HTMLResponse)
@@ -44,16 +57,17 @@ async def signin(
     settings: SettingsDep,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=200)],
-    account: Annotated[str, Form(pattern="^(shopper|business)$")] = "shopper",
+    account: Annotated[str, Form(pattern="^(shopper|business|creator)$")] = "shopper",
     next: Annotated[str, Form()] = "/",
 ) -> HTMLResponse | RedirectResponse:
     """Shoppers are looked up in the picked market's cell first, then the others, and the
-    page switches to their market; merchants and operators live in the global cell."""
+    page switches to their market; merchants, creators and operators live in the global
+    cell."""
     roles: tuple[str, ...]
     if account == "shopper":
         cells, roles = [settings.cell_of_market(page.market.code), *settings.cells], ("shopper",)
     else:
-        cells, roles = [GLOBAL_CELL], ("merchant", "operator")
+        cells, roles = [GLOBAL_CELL], BUSINESS_ROLES[account]
     try:
         user, cell = await service.authenticate_anywhere(
             databases,
@@ -72,10 +86,13 @@ async def signin(
             account=account,
             next=_safe_next(next),
         )
-    _sign_in(request, user.id, cell)
+    if user.role == "shopper":
+        await _sign_in_shopper(request, databases, user.id, cell)
+    else:
+        sign_in(request, user.id, cell)
     if user.market_code:
         request.session["market"] = user.market_code
-    default = {"merchant": "/seller", "operator": "/admin"}.get(user.role, "/")
+    default = HOME_OF_ROLE.get(user.role, "/")
     return RedirectResponse(_safe_next(next) if next != "/" else default, status_code=303)
 
 
@@ -116,7 +133,7 @@ async def signup(
             email=email,
             display_name=display_name,
         )
-    _sign_in(request, user.id, cell)
+    await _sign_in_shopper(request, databases, user.id, cell)
     page.flash(page.gettext("Welcome to Shoptide, %(name)s!", name=user.display_name))
     return RedirectResponse("/", status_code=303)
 

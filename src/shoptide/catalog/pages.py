@@ -3,9 +3,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from shoptide.affiliate import attribution
+from shoptide.affiliate.models import Creator
 from shoptide.catalog import service
 from shoptide.checkout.models import MAX_LINE_QUANTITY
-from shoptide.deps import CellRead, GlobalRead
+from shoptide.deps import CellRead, DatabasesDep, GlobalRead
 from shoptide.inventory import service as inventory_service
 from shoptide.web.rendering import PageDep
 
@@ -69,9 +71,31 @@ async def search(
 
 @public_router.get("/p/{product_id}", response_class=HTMLResponse)
 async def product(
-    product_id: int, page: PageDep, session: GlobalRead, cell: CellRead
+    product_id: int,
+    page: PageDep,
+    session: GlobalRead,
+    cell: CellRead,
+    databases: DatabasesDep,
+    creator: Annotated[str | None, Query(max_length=40, description="A creator code")] = None,
 ) -> HTMLResponse:
+    """With ?creator=code (a creator's link) the creator touches the shopper: shown as who
+    recommended the product, and credited when it is added to the cart."""
     item, listings = await service.get_for_market(session, product_id, market=page.market.code)
+    recommender: Creator | None
+    if creator is not None:
+        recommender = await attribution.follow(
+            databases,
+            session,
+            page.request.session,
+            user=page.user,
+            code=creator,
+            product_id=product_id,
+            source_kind="link",
+        )
+    else:
+        recommender = await attribution.recommender(
+            cell, session, user=page.user, product_id=product_id, market=page.market
+        )
     stock = await inventory_service.levels(cell, listings, market=page.market.code)
     variants = [v for v in item.variants if v.id in listings]
     return page.render(
@@ -81,4 +105,5 @@ async def product(
         listings=listings,
         stock=stock,
         max_quantity=MAX_LINE_QUANTITY,
+        recommender=recommender,
     )

@@ -6,7 +6,7 @@ own short units of work: reserve + create orders, then charge, then settle.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide import events
+from shoptide.affiliate import attribution, creators
+from shoptide.affiliate.touches import Touch
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.service import Sellable
 from shoptide.checkout.models import MAX_LINE_QUANTITY, CartLine, Checkout
@@ -39,6 +41,8 @@ class CartItem:
     quantity: int
     available: int
     source: OrderSource | None = None
+    touch: Touch | None = None  # the creator touch stamped when it was added
+    recommended_by: str = ""  # that creator's handle
 
     @property
     def line_total(self) -> Money:
@@ -75,15 +79,22 @@ async def get_cart(
     variant_ids = [line.variant_id for line in lines]
     sellables = await catalog_service.sellables(global_, variant_ids, market=market.code)
     stock = await inventory_service.levels(cell, variant_ids, market=market.code)
+    recommenders = await creators.by_ids(
+        global_, [line.creator_id for line in lines if line.creator_id is not None]
+    )
     cart = Cart(market=market.code, currency=market.currency)
     for line in lines:
         if line.variant_id in sellables:
+            touch = _touch_of(line)
+            by = recommenders.get(touch.creator_id) if touch else None
             cart.items.append(
                 CartItem(
                     sellables[line.variant_id],
                     line.quantity,
                     stock.get(line.variant_id, 0),
                     _source_of(line),
+                    touch,
+                    by.handle if by else "",
                 )
             )
     return cart
@@ -95,11 +106,38 @@ def _source_of(line: CartLine) -> OrderSource | None:
     return OrderSource(line.source_kind, line.source_id, line.source_host_id)
 
 
-async def _credit_video(cell: AsyncSession, line: CartLine, video_id: int, product_id: int) -> None:
-    """Claimed sources are checked: only a ready video that tags the product counts."""
+def _touch_of(line: CartLine) -> Touch | None:
+    if line.creator_id is None or line.creator_touched_at is None:
+        return None
+    return Touch(
+        line.creator_id, line.creator_source, line.creator_source_id, line.creator_touched_at
+    )
+
+
+def _stamp(line: CartLine, touch: Touch | None) -> None:
+    """Attribution is decided at add-to-cart: the touch in force then, or none."""
+    line.creator_id = touch.creator_id if touch else None
+    line.creator_touched_at = touch.touched_at if touch else None
+    line.creator_source = touch.source_kind if touch else ""
+    line.creator_source_id = touch.source_id if touch else None
+
+
+async def _credit_video(
+    cell: AsyncSession, global_: AsyncSession, line: CartLine, video_id: int, product_id: int
+) -> None:
+    """Claimed sources are checked: only a ready video that tags the product counts. A
+    creator's video touches the shopper, like the creator's link would."""
     found = await content_service.video_source(cell, video_id=video_id, product_id=product_id)
     if found is not None:
-        line.source_kind, (line.source_id, line.source_host_id) = "video", found
+        source = OrderSource("video", *found)
+        line.source_kind, line.source_id, line.source_host_id = "video", *found
+        await attribution.touch_from_source(
+            cell,
+            await attribution.creator_hosts(global_, [source]),
+            shopper_id=line.shopper_id,
+            product_id=product_id,
+            source=source,
+        )
 
 
 def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
@@ -153,7 +191,14 @@ async def set_quantity(
     if line is not None and new_quantity:
         line.quantity = new_quantity
         if from_video is not None:
-            await _credit_video(cell, line, from_video, sellable.product_id)
+            await _credit_video(cell, global_, line, from_video, sellable.product_id)
+        if add:  # adding (again) stamps the touch in force now; a new quantity keeps it
+            _stamp(
+                line,
+                await attribution.in_force(
+                    cell, shopper_id=shopper_id, product_id=sellable.product_id, market=market
+                ),
+            )
     elif line is not None:
         await cell.delete(line)
     await cell.flush()
@@ -200,6 +245,7 @@ class Purchase:
     unit_price: Money
     source: OrderSource | None = None
     pool: str = SHELF
+    touch: Touch | None = None  # the creator the line is credited to
 
     @property
     def label(self) -> str:
@@ -228,6 +274,10 @@ def _drafts_by_shop(
                 variant_label=s.variant_label,
                 unit_price_minor=p.unit_price.amount,
                 quantity=p.quantity,
+                creator_id=p.touch.creator_id if p.touch else None,
+                creator_touched_at=p.touch.touched_at if p.touch else None,
+                creator_source=p.touch.source_kind if p.touch else "",
+                creator_source_id=p.touch.source_id if p.touch else None,
             )
         )
     return by_shop
@@ -311,7 +361,8 @@ def _cart_opener(databases: Databases, cell: str, attempt: Attempt) -> Opener:
                     session, global_, shopper_id=attempt.shopper_id, market=attempt.market
                 )
                 purchases = [
-                    Purchase(i.sellable, i.quantity, i.sellable.price, i.source) for i in cart.items
+                    Purchase(i.sellable, i.quantity, i.sellable.price, i.source, touch=i.touch)
+                    for i in cart.items
                 ]
                 return await _record_checkout(session, attempt, purchases, kind="cart")
 
@@ -326,12 +377,29 @@ def _direct_opener(
     on_open: OpenHook | None,
 ) -> Opener:
     async def open_() -> Checkout:
+        # read before the cell's write, and let go: the write may wait for its turn
+        async with databases.session(GLOBAL_CELL, write=False) as global_:
+            hosts = await attribution.creator_hosts(global_, [p.source for p in purchases])
         async with databases.session(cell) as session:
-            return await _record_checkout(
-                session, attempt, purchases, kind="direct", on_open=on_open
-            )
+            stamped = [await _stamped(session, hosts, attempt, p) for p in purchases]
+            return await _record_checkout(session, attempt, stamped, kind="direct", on_open=on_open)
 
     return open_
+
+
+async def _stamped(
+    cell: AsyncSession, hosts: dict[int, int], attempt: Attempt, purchase: Purchase
+) -> Purchase:
+    """A line bought on the spot is added and paid at once: stamped like a cart line, after
+    the touch of the creator whose video or live room it was bought in."""
+    shopper_id, product_id = attempt.shopper_id, purchase.sellable.product_id
+    await attribution.touch_from_source(
+        cell, hosts, shopper_id=shopper_id, product_id=product_id, source=purchase.source
+    )
+    touch = await attribution.in_force(
+        cell, shopper_id=shopper_id, product_id=product_id, market=attempt.market
+    )
+    return replace(purchase, touch=touch)
 
 
 async def _remove_bought_from_cart(

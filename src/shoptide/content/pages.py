@@ -11,6 +11,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoptide.affiliate import creators
+from shoptide.affiliate.models import Creator
 from shoptide.catalog import service as catalog_service
 from shoptide.content import service
 from shoptide.content.api import ensure_chosen
@@ -83,8 +85,16 @@ async def video_page(
         "content/video.html",
         products=await service.tagged_products(session, video, market=market),
         ping_interval_ms=PING_INTERVAL_MS,
+        creator=await _creator_host(session, video),
         **await _engagement_context(cell, video, viewer),
     )
+
+
+async def _creator_host(session: AsyncSession, video: Video) -> Creator | None:
+    """The creator hosting the video; a shop's video has none."""
+    if video.shop_id is not None:
+        return None
+    return (await creators.of_hosts(session, [video.host_user_id])).get(video.host_user_id)
 
 
 async def _actions(

@@ -11,13 +11,13 @@ import re
 import shutil
 import unicodedata
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import ColumnElement, Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -90,23 +90,51 @@ async def check_comment(global_session: AsyncSession, market: str, text: str) ->
     return body
 
 
-# --- upload (Seller Center) ---------------------------------------------------------------
+# --- upload (Seller Center, Creator Center) ------------------------------------------------
+
+
+async def _tag_candidate(
+    session: AsyncSession,
+    product_id: int,
+    *,
+    shop_id: int | None,
+    market: Market,
+    allowed: Collection[int],
+) -> Product:
+    """A merchant tags their shop's products; a creator (no shop) the products their
+    caller allows (the creator's showcase)."""
+    try:
+        if shop_id is not None:
+            return await catalog_service.get_for_shop(session, product_id, shop_id=shop_id)
+        if product_id not in allowed:
+            raise InvalidInput(
+                f"Product {product_id} is not on your showcase: add it there to tag it."
+            )
+        product, _ = await catalog_service.get_for_market(session, product_id, market=market.code)
+    except NotFound as exc:  # a form naming someone else's product is a mistake in the form
+        raise InvalidInput(exc.message) from None
+    return product
 
 
 async def _taggable(
-    session: AsyncSession, *, shop_id: int, market: Market, product_ids: Sequence[int]
+    session: AsyncSession,
+    *,
+    shop_id: int | None,
+    market: Market,
+    product_ids: Sequence[int],
+    allowed: Collection[int] = (),
 ) -> list[int]:
-    """The shop's own published products with a price in the market, in the order chosen."""
+    """Published products with a price in the market that the host may tag, in the order
+    chosen."""
     chosen = list(dict.fromkeys(product_ids))
     if len(chosen) > MAX_TAGGED_PRODUCTS:
         raise InvalidInput(
             f"Tag at most {MAX_TAGGED_PRODUCTS} products in a video; you chose {len(chosen)}."
         )
     for product_id in chosen:
-        try:
-            product = await catalog_service.get_for_shop(session, product_id, shop_id=shop_id)
-        except NotFound as exc:  # a form naming someone else's product is a mistake in the form
-            raise InvalidInput(exc.message) from None
+        product = await _tag_candidate(
+            session, product_id, shop_id=shop_id, market=market, allowed=allowed
+        )
         if product.status != "published":
             raise InvalidInput(f"“{product.title}” is a draft: publish it before tagging it.")
         if not await catalog_service.listings_of_product(session, product_id, market=market.code):
@@ -131,7 +159,7 @@ async def create(
     session: AsyncSession,
     *,
     market: str,
-    shop_id: int,
+    shop_id: int | None,
     host_user_id: int,
     caption: str,
     product_ids: Sequence[int],
@@ -163,18 +191,26 @@ async def create(
 async def upload(
     databases: Databases,
     *,
-    shop_id: int,
+    shop_id: int | None,
     host_user_id: int,
     data: VideoCreate,
     file: BinaryIO,
     filename: str,
+    allowed_products: Collection[int] = (),
 ) -> Video:
     """Check the form, keep the file if ffprobe reads it as a video, and create the video.
-    Any refusal leaves nothing behind: no row, no file."""
+    Any refusal leaves nothing behind: no row, no file.
+
+    A shop's video (shop_id) tags the shop's products; a creator's (shop_id None) only
+    `allowed_products`, which the caller names (the creator's showcase)."""
     async with databases.session(GLOBAL_CELL, write=False) as session:
         market = await markets_service.get(session, data.market)
         tags = await _taggable(
-            session, shop_id=shop_id, market=market, product_ids=data.product_ids
+            session,
+            shop_id=shop_id,
+            market=market,
+            product_ids=data.product_ids,
+            allowed=allowed_products,
         )
     folder = Path(VIDEO_DIR) / uuid.uuid4().hex  # unguessable: /media is public
     upload_path = folder / f"upload{_upload_suffix(filename)}"
@@ -207,15 +243,25 @@ def _with_products() -> Select[Video]:
     return select(Video).options(selectinload(Video.products))
 
 
-async def list_for_shop(databases: Databases, *, shop_id: int) -> list[Video]:
-    """The shop's videos in every market, newest first (one query per cell)."""
+async def _list_where(databases: Databases, *conditions: ColumnElement[bool]) -> list[Video]:
+    """Videos in every market, newest first (one query per cell)."""
     videos: list[Video] = []
     for cell in databases.settings.cells:
         async with databases.session(cell, write=False) as session:
             videos += await session.scalars(
-                _with_products().where(Video.shop_id == shop_id, Video.status != "removed")
+                _with_products().where(*conditions, Video.status != "removed")
             )
     return sorted(videos, key=lambda video: video.created_at, reverse=True)
+
+
+async def list_for_shop(databases: Databases, *, shop_id: int) -> list[Video]:
+    """The shop's videos in every market, newest first."""
+    return await _list_where(databases, Video.shop_id == shop_id)
+
+
+async def list_for_host(databases: Databases, *, host_user_id: int) -> list[Video]:
+    """The videos a creator hosts (no shop's), newest first."""
+    return await _list_where(databases, Video.host_user_id == host_user_id, Video.shop_id.is_(None))
 
 
 async def get_for_shop(session: AsyncSession, video_id: int, *, shop_id: int, market: str) -> Video:
@@ -350,13 +396,19 @@ async def get_ready(session: AsyncSession, video_id: int, *, market: str) -> Vid
 
 
 async def ready_in_market(
-    session: AsyncSession, *, market: str, video_ids: Sequence[int] | None = None
+    session: AsyncSession,
+    *,
+    market: str,
+    video_ids: Sequence[int] | None = None,
+    host_user_id: int | None = None,
 ) -> Sequence[Video]:
-    """The market's playable videos (all, or those of `video_ids`) with their tags, newest
-    first, in two queries whatever their number."""
+    """The market's playable videos (all, those of `video_ids`, or one host's) with their
+    tags, newest first, in two queries whatever their number."""
     query = _with_products().where(Video.market_code == market.upper(), Video.status == "ready")
     if video_ids is not None:
         query = query.where(Video.id.in_(video_ids))
+    if host_user_id is not None:
+        query = query.where(Video.host_user_id == host_user_id)
     return (await session.scalars(query.order_by(Video.published_at.desc(), Video.id))).all()
 
 
