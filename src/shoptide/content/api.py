@@ -35,7 +35,7 @@ from shoptide.markets import service as markets_service
 
 # The upload routes (this API's and Seller Center's form) take bodies up to
 # Settings.max_video_bytes; app.BodySizeLimit holds every other route to max_body_bytes.
-UPLOAD_PATHS = ("/api/v1/seller/videos", "/seller/videos")
+UPLOAD_PATHS = ("/api/v1/seller/videos", "/seller/videos", "/creator/videos")
 
 public_router = APIRouter(tags=["videos"])
 router = APIRouter(tags=["videos"])  # signed in: shoppers' likes and comments, Seller Center
