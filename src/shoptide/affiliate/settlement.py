@@ -9,8 +9,7 @@ available balance, and a payout pays the available lines out. The books:
   x = amount - reversed;
 - `payout:<payout id>`: `creator:<id>:available` +total, `cash` -total. The money leaves
   through the bank transfer file, outside this system; crediting `cash` keeps `cash` equal to
-  what the platform still holds, so `creator:<id>:paid` is not used. What was paid out is
-  read from the Payout rows.
+  what the platform still holds. What was paid out is read from the Payout rows.
 
 Concurrency is decided in SQL. Settlement claims each batch with one conditional UPDATE
 (`... WHERE status = 'pending' RETURNING id`), so two runs never settle a line twice; the

@@ -246,6 +246,7 @@ class Purchase:
     source: OrderSource | None = None
     pool: str = SHELF
     touch: Touch | None = None  # the creator the line is credited to
+    source_creator_id: int | None = None  # the source's host, when a creator hosts it
 
     @property
     def label(self) -> str:
@@ -377,25 +378,25 @@ def _direct_opener(
     on_open: OpenHook | None,
 ) -> Opener:
     async def open_() -> Checkout:
-        # read before the cell's write, and let go: the write may wait for its turn
-        async with databases.session(GLOBAL_CELL, write=False) as global_:
-            hosts = await attribution.creator_hosts(global_, [p.source for p in purchases])
         async with databases.session(cell) as session:
-            stamped = [await _stamped(session, hosts, attempt, p) for p in purchases]
+            stamped = [await _stamped(session, attempt, p) for p in purchases]
             return await _record_checkout(session, attempt, stamped, kind="direct", on_open=on_open)
 
     return open_
 
 
-async def _stamped(
-    cell: AsyncSession, hosts: dict[int, int], attempt: Attempt, purchase: Purchase
-) -> Purchase:
+async def _stamped(cell: AsyncSession, attempt: Attempt, purchase: Purchase) -> Purchase:
     """A line bought on the spot is added and paid at once: stamped like a cart line, after
     the touch of the creator whose video or live room it was bought in."""
     shopper_id, product_id = attempt.shopper_id, purchase.sellable.product_id
-    await attribution.touch_from_source(
-        cell, hosts, shopper_id=shopper_id, product_id=product_id, source=purchase.source
-    )
+    if purchase.source is not None and purchase.source_creator_id is not None:
+        await attribution.touch_from_source(
+            cell,
+            {purchase.source.host_user_id: purchase.source_creator_id},
+            shopper_id=shopper_id,
+            product_id=product_id,
+            source=purchase.source,
+        )
     touch = await attribution.in_force(
         cell, shopper_id=shopper_id, product_id=product_id, market=attempt.market
     )
@@ -526,10 +527,15 @@ async def purchase(
     source: OrderSource | None = None,
     pool: str = SHELF,
 ) -> Purchase:
-    """A line bought on the spot; unit_price is a deal's or a bargain's, else the shelf's."""
+    """A line bought on the spot; unit_price is a deal's or a bargain's, else the shelf's.
+    Whether a creator hosts the source is read here, on the caller's global session: the
+    checkout's own units of work hold one cell connection and nothing else."""
     _check_quantity(quantity)
     sellable = await _sellable_by_sku(global_, sku, market)
-    return Purchase(sellable, quantity, unit_price or sellable.price, source, pool)
+    hosts = await attribution.creator_hosts(global_, [source])
+    creator_id = hosts.get(source.host_user_id) if source else None
+    price = unit_price or sellable.price
+    return Purchase(sellable, quantity, price, source, pool, source_creator_id=creator_id)
 
 
 async def buy_now(

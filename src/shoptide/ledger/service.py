@@ -5,8 +5,8 @@ The chart of accounts, per currency:
   refund or a payout)
 - `merchant:<shop id>`: what the platform owes the shop (its receivable)
 - `platform_fee`: the platform's revenue
-- `creator:<creator id>:pending` / `:available` / `:paid`: a creator's commission before
-  settlement, settled and payable, and paid out
+- `creator:<creator id>:pending` / `:available`: a creator's commission before settlement,
+  and settled and payable (a payout credits `cash`: the money leaves the platform)
 Every transaction's entries sum to zero, so the books balance by construction; posting
 the same transaction again writes nothing.
 """
@@ -52,14 +52,10 @@ def creator_available(creator_id: int) -> str:
     return f"creator:{creator_id}:available"
 
 
-def creator_paid(creator_id: int) -> str:
-    return f"creator:{creator_id}:paid"
-
-
 def creator_account_of(
-    creator_id: SQLColumnExpression[int], side: Literal["pending", "available", "paid"]
+    creator_id: SQLColumnExpression[int], side: Literal["pending", "available"]
 ) -> ColumnElement[str]:
-    """creator_pending / creator_available / creator_paid of a column, in SQL (for
+    """creator_pending / creator_available of a column, in SQL (for
     post_selected)."""
     return literal("creator:") + sql_cast(creator_id, String) + literal(f":{side}")
 
