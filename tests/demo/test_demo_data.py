@@ -1,5 +1,6 @@
 """The demo world a person sees after `shoptide demo`: shops, a full catalog with pictures,
-prices per market, shoppers and three months of orders."""
+prices per market, shoppers and three months of orders, and the creators who led to some
+of them, with their commissions on the books."""
 
 import asyncio
 import xml.etree.ElementTree as ET
@@ -15,12 +16,18 @@ from sqlalchemy import func, select
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import User
 from shoptide.accounts.service import Passwords
+from shoptide.affiliate import creators, earnings, marketplace, plans
+from shoptide.affiliate.commissions import share
+from shoptide.affiliate.models import SHOP_WIDE, Commission, Creator, OpenPlan, ShowcaseItem
 from shoptide.catalog.models import Listing, Product, ProductImage
 from shoptide.content.models import Video, VideoProduct
 from shoptide.db import Databases, upgrade_all, utcnow
+from shoptide.demo.affiliate import CREATORS, DEMO_CREATOR
 from shoptide.demo.data import DEMO_PASSWORD, DEMO_SHOP, DemoSummary, load_demo
 from shoptide.errors import Conflict
 from shoptide.inventory.models import Stock
+from shoptide.ledger import service as ledger
+from shoptide.ledger.models import LedgerEntry
 from shoptide.live.models import LiveRoom
 from shoptide.markets.models import Market
 from shoptide.orders.models import Order, OrderLine, OrderStatusChange
@@ -263,6 +270,7 @@ async def test_same_seed_gives_the_same_catalog(demo: Demo, tmp_path: Path) -> N
         ):
             assert (await first.execute(query)).all() == (await second.execute(query)).all()
         assert again.summary.orders == demo.summary.orders
+        assert again.summary.commissions == demo.summary.commissions
     finally:
         await again.databases.dispose()
 
@@ -294,3 +302,162 @@ async def test_demo_videos_wait_for_the_app_to_transcode_them(demo: Demo) -> Non
     assert all(v.status == "processing" and v.upload_path for v in videos)
     assert all(1 <= count <= 3 for count in tagged.values())
     assert all((demo.settings.media_dir / v.upload_path).is_file() for v in videos)
+
+
+# ---------------------------------------------------------------- the affiliate program
+
+
+async def _creators(demo: Demo) -> list[Creator]:
+    async with demo.databases.session(GLOBAL_CELL, write=False) as session:
+        return list(await session.scalars(select(Creator).order_by(Creator.id)))
+
+
+async def _demo_creator(demo: Demo) -> Creator:
+    async with demo.databases.session(GLOBAL_CELL, write=False) as session:
+        user = await accounts_service.authenticate(
+            session,
+            email=DEMO_CREATOR,
+            password=DEMO_PASSWORD,
+            passwords=demo.passwords,
+            roles=("creator",),
+        )
+        return await creators.for_user(session, user.id)
+
+
+async def test_creators_in_every_market_show_products_sold_there(demo: Demo) -> None:
+    found = await _creators(demo)
+    async with demo.databases.session(GLOBAL_CELL, write=False) as session:
+        showcases = {
+            c.id: await marketplace.showcase(session, creator_id=c.id, market=c.market_code)
+            for c in found
+        }
+        stored = Counter((await session.scalars(select(ShowcaseItem.creator_id))).all())
+
+    assert demo.summary.creators == len(found) == 20
+    assert set(Counter(c.market_code for c in found)) == set(CREATORS)
+    for creator in found:
+        # the showcase page leaves out what is not on sale in the market: nothing is left out
+        assert 5 <= len(showcases[creator.id]) == stored[creator.id] <= 15
+        assert all(item.rate_bp for item in showcases[creator.id])  # each pays commission
+
+
+async def test_the_demo_creator_signs_in_and_has_the_demo_shops_invitations(demo: Demo) -> None:
+    creator = await _demo_creator(demo)
+    async with demo.databases.session(GLOBAL_CELL, write=False) as session:
+        invitations = await plans.creator_invitations(session, creator_id=creator.id, now=demo.now)
+        samples = await plans.creator_samples(session, creator_id=creator.id)
+        showcase = await marketplace.showcase(session, creator_id=creator.id, market="US")
+
+    login = next(login for login in demo.summary.logins if login.email == DEMO_CREATOR)
+    assert (login.role, creator.handle, creator.market_code) == ("creator", "tidewater_tess", "US")
+    assert {view.shop_name for view in invitations} == {DEMO_SHOP}
+    assert sorted(view.status for view in invitations) == [
+        "accepted",
+        "accepted",
+        "expired",
+        "invited",
+    ]
+    assert sorted(view.sample.status for view in samples) == ["requested", "shipped"]
+    accepted = {p for view in invitations if view.status == "accepted" for p, _ in view.products}
+    assert accepted <= {item.product_id for item in showcase}  # she shows what she took on
+
+
+async def test_most_shops_offer_open_plans_within_the_demos_rates(demo: Demo) -> None:
+    async with demo.databases.session(GLOBAL_CELL, write=False) as session:
+        shops = await session.scalar(select(func.count()).select_from(Shop))
+        demo_shop = await session.scalar(select(Shop.id).where(Shop.name == DEMO_SHOP))
+        open_plans = (await session.scalars(select(OpenPlan))).all()
+
+    shop_wide = {p.shop_id: p.rate_bp for p in open_plans if p.product_id == SHOP_WIDE}
+    own = [p.rate_bp for p in open_plans if p.product_id != SHOP_WIDE]
+    assert demo_shop in shop_wide
+    assert 0.6 * shops <= len(shop_wide) < shops
+    assert all(500 <= rate <= 1500 for rate in shop_wide.values())
+    assert own and all(rate <= 2500 for rate in own)
+    assert all(p.rate_bp > shop_wide[p.shop_id] for p in open_plans if p.product_id != SHOP_WIDE)
+
+
+async def test_creators_led_a_share_of_every_markets_sales(demo: Demo) -> None:
+    led: Counter[str] = Counter()
+    lines: Counter[str] = Counter()
+    async with demo.databases.session(_market_cell(demo), write=False) as session:
+        rows = await session.execute(
+            select(Order.market_code, OrderLine.creator_id.is_not(None), func.count())
+            .join(Order, Order.id == OrderLine.order_id)
+            .group_by(Order.market_code, OrderLine.creator_id.is_not(None))
+        )
+        for market, stamped, count in rows:
+            lines[market] += count
+            led[market] += count if stamped else 0
+        too_late = await session.scalar(
+            select(func.count())
+            .select_from(OrderLine)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(OrderLine.creator_touched_at > Order.created_at)
+        )
+    assert set(led) == set(CREATORS)
+    assert all(0.05 < led[market] / lines[market] < 0.25 for market in led), (led, lines)
+    assert too_late == 0  # every touch came before its order
+
+
+async def test_the_demo_creator_has_pending_settled_and_paid_out_earnings(demo: Demo) -> None:
+    creator = await _demo_creator(demo)
+    earned = await earnings.creator_earnings(demo.databases, creator_id=creator.id)
+
+    (usd,) = earned.totals
+    assert usd.currency == "USD"
+    assert usd.pending_minor > 0 and usd.settled_minor > 0 and usd.paid_out_minor > 0
+    assert {"pending", "settled", "paid_out"} <= {line.status for line in earned.lines}
+    assert any(line.rate_bp == 2000 for line in earned.lines)  # the accepted invitation's rate
+    for line in earned.lines:
+        if line.status in ("settled", "paid_out"):  # the return window had passed
+            assert line.settle_after is not None and line.settle_after <= demo.now
+
+
+async def test_commissions_follow_the_orders_they_were_earned_on(demo: Demo) -> None:
+    async with demo.databases.session(_market_cell(demo), write=False) as session:
+        rows = (
+            await session.execute(
+                select(Commission, OrderLine, Order.status)
+                .join(OrderLine, OrderLine.id == Commission.order_line_id)
+                .join(Order, Order.id == Commission.order_id)
+            )
+        ).all()
+        stamped = await session.scalar(
+            select(func.count()).select_from(OrderLine).where(OrderLine.creator_id.is_not(None))
+        )
+
+    assert demo.summary.commissions == len(rows) == stamped  # every stamped line pays
+    for commission, line, status in rows:
+        assert commission.creator_id == line.creator_id
+        assert commission.amount_minor == share(line.line_total_minor, commission.rate_bp)
+        assert (status == "cancelled") == (commission.status == "reversed")
+        if status != "delivered":
+            assert commission.status in ("pending", "reversed")
+
+
+async def test_the_books_balance_and_match_the_commissions(demo: Demo) -> None:
+    for cell in demo.settings.cells:
+        async with demo.databases.session(cell, write=False) as session:
+            per_currency = dict(
+                (
+                    await session.execute(
+                        select(LedgerEntry.currency, func.sum(LedgerEntry.amount_minor)).group_by(
+                            LedgerEntry.currency
+                        )
+                    )
+                ).all()
+            )
+            books = await ledger.balances(session, prefix="creator:")
+            owed: Counter[tuple[str, str]] = Counter()
+            for commission in await session.scalars(select(Commission)):
+                side = {"pending": "pending", "settled": "available"}.get(commission.status)
+                if side:
+                    account = f"creator:{commission.creator_id}:{side}"
+                    owed[(account, commission.currency)] -= (
+                        commission.amount_minor - commission.reversed_minor
+                    )
+        assert per_currency and set(per_currency.values()) == {0}
+        assert {key: value for key, value in books.items() if value} == {
+            key: value for key, value in owed.items() if value
+        }

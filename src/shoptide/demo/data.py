@@ -1,5 +1,6 @@
 """Deterministic demo data: markets, shops, 1,000+ products with drawn pictures, prices and
-stock per market, thousands of shoppers and 90 days of orders.
+stock per market, thousands of shoppers and 90 days of orders, and the affiliate program
+(creators, plans, showcases and the commissions of the lines they led to: demo/affiliate.py).
 
 Every choice comes from a random.Random seeded per purpose ("7:catalog", "7:market:ID"),
 so the same seed gives the same shops, titles, prices and orders whatever the cell layout;
@@ -27,7 +28,7 @@ from shoptide.accounts.service import Passwords
 from shoptide.catalog.models import Category, Listing, Product, ProductImage, Variant
 from shoptide.checkout.models import Checkout
 from shoptide.db import Base, Databases, utcnow
-from shoptide.demo import images, live
+from shoptide.demo import affiliate, images, live
 from shoptide.errors import Conflict
 from shoptide.inventory.models import Stock
 from shoptide.markets import service as markets_service
@@ -313,6 +314,8 @@ class DemoSummary:
     orders: int = 0
     live_rooms: int = 0
     videos: int = 0
+    creators: int = 0
+    commissions: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -795,9 +798,11 @@ class OrderBuilder:
         offers: list[Offer],
         weights: list[float],
         now: datetime,
+        attribution: affiliate.Attribution,
     ) -> None:
         self.rows, self.rng, self.market, self.now = rows, rng, market, now
         self.offers, self.weights = offers, weights
+        self.attribution = attribution
         # carrier, tracking number prefix ("J&T Express" -> "JTE")
         self.carriers = [
             (name, _ascii_slug(name, "")[:3].upper())
@@ -862,6 +867,7 @@ class OrderBuilder:
             if step[2] <= self.now
         ]
         shipped = any(status == "shipped" for status, _, _ in steps)
+        delivered = next((at for status, _, at in steps if status == "delivered"), None)
         subtotal = sum(o.price_minor * q for o, q in lines)
         order_id = self.rows.add(
             Order,
@@ -877,6 +883,7 @@ class OrderBuilder:
             carrier=carrier if shipped else "",
             tracking_number=tracking if shipped else "",
             created_at=placed,
+            delivered_at=delivered,
             **shopper.address,
         )["id"]
         for offer, quantity in lines:
@@ -891,6 +898,7 @@ class OrderBuilder:
                 unit_price_minor=offer.price_minor,
                 quantity=quantity,
                 line_total_minor=offer.price_minor * quantity,
+                **self.attribution.stamp(offer.product_id, placed),
             )
         previous = None
         for status, note, at in steps:
@@ -907,6 +915,7 @@ class OrderBuilder:
             self.rows.add(
                 Refund,
                 order_id=order_id,
+                reference=f"order:{order_id}",
                 amount_minor=subtotal,
                 currency=market.currency,
                 status="succeeded",
@@ -925,8 +934,10 @@ def build_market(
     *,
     now: datetime,
     password_hash: str,
+    attribution: affiliate.Attribution,
 ) -> tuple[int, int]:
-    """Shoppers, stock and 90 days of orders of one market; returns (shoppers, orders)."""
+    """Shoppers, stock and 90 days of orders of one market, some of their lines led to by
+    creators; returns (shoppers, orders)."""
     offers = catalog.offers.get(market.code, [])
     shoppers = _add_shoppers(rows, rng, market, shopper_count, hash_=password_hash, now=now)
     _add_stock(rows, rng, market, catalog.listed.get(market.code, []))
@@ -942,7 +953,7 @@ def build_market(
     ages = sorted(
         (timedelta(days=ORDER_DAYS * rng.random() ** 1.3, minutes=10) for _ in buyers), reverse=True
     )
-    orders = OrderBuilder(rows, rng, market, offers, catalog.weights[market.code], now)
+    orders = OrderBuilder(rows, rng, market, offers, catalog.weights[market.code], now, attribution)
     for buyer, age in zip(buyers, ages, strict=True):  # oldest first: ids follow time
         orders.checkout(buyer, now - age)
     return len(shoppers), orders.orders
@@ -1005,12 +1016,19 @@ async def _insert(session: AsyncSession, rows: Rows) -> None:
             )
 
 
-def _logins(markets: Sequence[Market], settings: Settings) -> list[DemoLogin]:
+def _logins(
+    markets: Sequence[Market], settings: Settings, program: affiliate.Program
+) -> list[DemoLogin]:
     logins = [
         DemoLogin(DEMO_OPERATOR, DEMO_PASSWORD, "operator", GLOBAL_CELL, "runs the markets"),
         DemoLogin(DEMO_MERCHANT, DEMO_PASSWORD, "merchant", GLOBAL_CELL, f"owner of {DEMO_SHOP}"),
         DemoLogin(DEMO_STAFF, DEMO_PASSWORD, "merchant", GLOBAL_CELL, f"staff of {DEMO_SHOP}"),
     ]
+    if program.demo_creator_id:
+        note = f"creator @{affiliate.DEMO_HANDLE}, invited by {DEMO_SHOP}"
+        logins.append(
+            DemoLogin(affiliate.DEMO_CREATOR, DEMO_PASSWORD, "creator", GLOBAL_CELL, note)
+        )
     logins += [
         DemoLogin(
             demo_shopper_email(m.code),
@@ -1055,7 +1073,16 @@ async def load_demo(
     await asyncio.to_thread(images.write_all, settings.media_dir, catalog.images)
     async with databases.session(GLOBAL_CELL) as session:
         await _insert(session, catalog.rows)
+    program = await affiliate.create_program(
+        databases,
+        market_codes=[m.code for m in markets],
+        demo_shop=DEMO_SHOP,
+        seed=seed,
+        password_hash=password_hash,
+        now=now,
+    )
     summary = catalog.summary
+    summary.creators = program.creators
     counts = shopper_counts(markets)
     for cell in settings.cells:
         cell_markets = [m for m in markets if settings.cell_of_market(m.code) == cell]
@@ -1072,6 +1099,7 @@ async def load_demo(
                     counts[market.code],
                     now=now,
                     password_hash=password_hash,
+                    attribution=program.attribution(market.code),
                 )
                 summary.shoppers += shoppers
                 summary.orders += orders
@@ -1079,7 +1107,11 @@ async def load_demo(
     summary.live_rooms = await live.schedule_rooms(
         databases, settings, demo_shop=DEMO_SHOP, seed=seed, now=now
     )
-    if with_videos:
-        summary.videos = await live.upload_videos(databases, demo_shop=DEMO_SHOP, seed=seed)
-    summary.logins = _logins(markets, settings)
+    # booking is Python's work and the videos are ffmpeg's: side by side, the load ends sooner
+    async with asyncio.TaskGroup() as group:
+        books = group.create_task(affiliate.book_orders(databases, now=now))
+        if with_videos:
+            summary.videos = await live.upload_videos(databases, demo_shop=DEMO_SHOP, seed=seed)
+    summary.commissions = books.result()
+    summary.logins = _logins(markets, settings, program)
     return summary
