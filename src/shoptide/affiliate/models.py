@@ -21,10 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shoptide.db import Base, UTCDateTime, utcnow
 
 MIN_RATE_BP, MAX_RATE_BP = 100, 8000  # commission rates: 1% to 80%
-INVITATION_STATUSES = ("invited", "accepted", "declined", "withdrawn")  # "expired" is derived
-SAMPLE_STATUSES = ("requested", "approved", "rejected", "shipped")
 TOUCH_SOURCES = ("video", "live", "showcase", "link")
-COMMISSION_STATUSES = ("pending", "settled", "reversed", "paid_out")
 SHOP_WIDE = 0  # OpenPlan.product_id of the rate that covers every product of the shop
 
 
@@ -81,6 +78,7 @@ class Invitation(Base):
     rate_bp: Mapped[int] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(String(500), default="")
     samples_offered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # invited | accepted | declined | withdrawn ("expired" is derived from expires_at)
     status: Mapped[str] = mapped_column(String(10), default="invited", index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -117,6 +115,7 @@ class SampleRequest(Base):
     product_id: Mapped[int] = mapped_column(Integer)
     ship_to: Mapped[str] = mapped_column(String(400))  # the creator's address, as they wrote it
     note: Mapped[str] = mapped_column(String(300), default="")
+    # requested | approved | rejected | shipped
     status: Mapped[str] = mapped_column(String(10), default="requested", index=True)
     carrier: Mapped[str] = mapped_column(String(60), default="")
     tracking_number: Mapped[str] = mapped_column(String(80), default="")
@@ -184,6 +183,7 @@ class Commission(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)  # earned at payment
     refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # of base, so far
     reversed_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # of amount, so far
+    # pending | settled | reversed | paid_out
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     accrued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # set when the order is delivered: delivery + the market's return window

@@ -166,16 +166,3 @@ async def balances(session: AsyncSession, *, prefix: str = "") -> dict[tuple[str
         query = query.where(LedgerEntry.account.startswith(prefix, autoescape=True))
     rows = await session.execute(query.group_by(LedgerEntry.account, LedgerEntry.currency))
     return {(account, currency): int(total) for account, currency, total in rows}
-
-
-async def entries(
-    session: AsyncSession, *, account: str, limit: int = 200
-) -> Sequence[LedgerEntry]:
-    """An account's statement, newest first."""
-    rows = await session.scalars(
-        select(LedgerEntry)
-        .where(LedgerEntry.account == account)
-        .order_by(LedgerEntry.at.desc(), LedgerEntry.id.desc())
-        .limit(limit)
-    )
-    return rows.all()
