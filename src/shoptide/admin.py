@@ -296,7 +296,7 @@ def mount_admin(app: FastAPI) -> None:
         TrainingRunAdmin,
     ):
         console.add_view(view)
-    for cell in databases.settings.cells:
+    for cell in databases.each_cell():
         maker = async_sessionmaker(databases.engine(cell), expire_on_commit=False)
         for base in (UserAdmin, OrderAdmin, VideoAdmin, VideoCommentAdmin):
             cell_view = _cell_view(base, cell)

@@ -26,7 +26,7 @@ log = structlog.get_logger(__name__)
 async def sweep_expired(databases: Databases) -> int:
     """Unpaid checkouts give their stock back; flash deals past their time put theirs back."""
     expired = 0
-    for cell in databases.settings.cells:
+    for cell in databases.each_cell():
         expired += await checkout_service.expire_stale(databases, cell)
         expired += await live_commerce.end_due_deals(databases, cell)
     return expired

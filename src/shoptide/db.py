@@ -131,13 +131,20 @@ class Databases:
     def distinct_urls(self) -> list[str]:
         return list(dict.fromkeys(self.url(cell) for cell in self.all_cells))
 
-    def cells_with_own_database(self, *, with_global: bool = False) -> list[str]:
-        """One cell per database: cells may share one, and a loop over every cell would
-        read (or replay) that database's rows once per cell."""
+    def each_cell(self, *, with_global: bool = False) -> list[str]:
+        """The one way to visit every cell: one cell per database. Cells may share a
+        database, and a loop over every cell name would read (or write) its rows once per
+        cell sharing it."""
         by_url: dict[str, str] = {}
         for cell in self.all_cells if with_global else self.settings.cells:
             by_url.setdefault(self.url(cell), cell)
         return list(by_url.values())
+
+    def home_cell(self, cell: str) -> str:
+        """The cell that `each_cell` visits for `cell`'s database (rows of cells sharing a
+        database are read through it, and their ids are unique per database)."""
+        url = self.url(cell)
+        return next(c for c in self.each_cell(with_global=True) if self.url(c) == url)
 
     def engine(self, cell: str, *, write: bool = True) -> AsyncEngine:
         url = self.url(cell)

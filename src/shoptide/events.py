@@ -322,7 +322,7 @@ class Dispatcher:
     async def run_once(self, batch: int = 200) -> int:
         """Deliver what is due in every cell; returns how many events finished."""
         done = 0
-        for cell in self.databases.cells_with_own_database(with_global=True):
+        for cell in self.databases.each_cell(with_global=True):
             done += await self._run_cell(cell, batch)
         return done
 

@@ -65,7 +65,8 @@ async def signin(
     cell."""
     roles: tuple[str, ...]
     if account == "shopper":
-        cells, roles = [settings.cell_of_market(page.market.code), *settings.cells], ("shopper",)
+        home = databases.home_cell(settings.cell_of_market(page.market.code))
+        cells, roles = [home, *databases.each_cell()], ("shopper",)
     else:
         cells, roles = [GLOBAL_CELL], BUSINESS_ROLES[account]
     try:

@@ -89,7 +89,7 @@ async def creator_earnings(
 ) -> CreatorEarnings:
     totals: dict[str, Totals] = {}
     lines: list[EarningLine] = []
-    for cell in databases.cells_with_own_database():
+    for cell in databases.each_cell():
         async with databases.session(cell, write=False) as session:
             await _add_totals(session, creator_id, totals)
             lines += await _lines(session, creator_id, limit + 1)
@@ -193,7 +193,7 @@ class ShopPerformance:
 async def shop_performance(databases: Databases, *, shop_id: int) -> ShopPerformance:
     rows: dict[tuple[int, str], CreatorPerformance] = {}
     receivable: dict[str, int] = {}
-    for cell in databases.cells_with_own_database():
+    for cell in databases.each_cell():
         async with databases.session(cell, write=False) as session:
             await _add_performance(session, shop_id, rows)
             for (account, currency), balance in (

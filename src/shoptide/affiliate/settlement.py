@@ -90,7 +90,7 @@ async def settle_due(
     one transaction per batch. Returns how many lines this run settled."""
     moment = now or utcnow()
     settled = 0
-    for cell in databases.cells_with_own_database():
+    for cell in databases.each_cell():
         after: int | None = 0  # keyset: each batch starts past the last, never rescanning
         while after is not None:
             async with databases.session(cell) as session:
@@ -183,7 +183,7 @@ async def run_payouts(databases: Databases, *, run_key: str, now: datetime | Non
     _check_run_key(run_key)
     moment = now or utcnow()
     made = 0
-    for cell in databases.cells_with_own_database():
+    for cell in databases.each_cell():
         async with databases.session(cell, write=False) as session:
             payable = (
                 await session.execute(

@@ -194,7 +194,7 @@ async def requeue_stalled(databases: Databases) -> int:
     """Give each processing video whose job died (nobody holds its lock) its event again;
     returns how many. Jobs that keep dying end as failed after MAX_ATTEMPTS."""
     requeued = 0
-    for cell in databases.cells_with_own_database():
+    for cell in databases.each_cell():
         async with databases.session(cell) as session:
             for video in await service.processing_since(session, before=utcnow() - STALLED_AFTER):
                 if _held(lock_path(databases.settings, video)):

@@ -246,7 +246,7 @@ def _with_products() -> Select[Video]:
 async def _list_where(databases: Databases, *conditions: ColumnElement[bool]) -> list[Video]:
     """Videos in every market, newest first (one query per cell)."""
     videos: list[Video] = []
-    for cell in databases.settings.cells:
+    for cell in databases.each_cell():
         async with databases.session(cell, write=False) as session:
             videos += await session.scalars(
                 _with_products().where(*conditions, Video.status != "removed")

@@ -463,7 +463,7 @@ async def book_orders(databases: Databases, *, now: datetime) -> int:
     """Book the orders creators led to in every cell, settle what is due, and pay out;
     returns how many commissions were written."""
     written = 0
-    for cell in databases.cells_with_own_database():
+    for cell in databases.each_cell():
         written += await _book_cell(databases, cell)
     paid_out_at = now - timedelta(days=PAYOUT_DAYS_AGO)
     await settlement.settle_due(databases, now=paid_out_at)

@@ -1084,8 +1084,10 @@ async def load_demo(
     summary = catalog.summary
     summary.creators = program.creators
     counts = shopper_counts(markets)
-    for cell in settings.cells:
-        cell_markets = [m for m in markets if settings.cell_of_market(m.code) == cell]
+    for cell in databases.each_cell():
+        cell_markets = [
+            m for m in markets if databases.home_cell(settings.cell_of_market(m.code)) == cell
+        ]
         if not cell_markets:
             continue
         async with databases.session(cell) as session:

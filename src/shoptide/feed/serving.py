@@ -202,7 +202,7 @@ REPLAY_BATCH = 2_000
 async def load(databases: Databases, engine: FeedEngine, *, at: float) -> None:
     """(Re)fill the engine from the databases: saved stages first, then every item (content
     without a stage yet enters the starter pool, and that is saved)."""
-    for cell in databases.cells_with_own_database():
+    for cell in databases.each_cell():
         async with databases.session(cell, write=False) as session:
             engine.ladder.restore(await service.load_stages(session))
     await _save_by_cell(databases, engine.reload(await service.load_items(databases), at))
@@ -223,7 +223,7 @@ async def warm_up(databases: Databases, engine: FeedEngine, *, at: float, replay
     if not replay:
         return
     since = datetime.fromtimestamp(at, UTC) - timedelta(hours=databases.settings.feed_replay_hours)
-    for cell in databases.cells_with_own_database():
+    for cell in databases.each_cell():
         async with databases.session(cell, write=False) as session:
             signals = await service.recent_signals(session, since=since)
         for start in range(0, len(signals), REPLAY_BATCH):

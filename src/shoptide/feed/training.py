@@ -236,7 +236,7 @@ async def load_examples(
     """The labelled impressions and engaged sequences of every cell since `since`."""
     shown: list[Shown] = []
     acted: list[Acted] = []
-    for cell in databases.cells_with_own_database():
+    for cell in databases.each_cell():
         async with databases.session(cell, write=False) as session:
             cell_shown, cell_acted = await _read_cell(session, since)
         shown += cell_shown

@@ -220,7 +220,7 @@ async def recover_replays(databases: Databases, *, now: datetime | None = None) 
     settled_before = (now or utcnow()) - timedelta(seconds=2 * REMUX_TIMEOUT_SECONDS)
     records = databases.settings.media_server_root / "records"
     stuck: list[str] = []
-    for cell in databases.settings.cells:
+    for cell in databases.each_cell():
         async with databases.session(cell, write=False) as session:
             stuck += await session.scalars(
                 select(LiveRoom.public_name).where(

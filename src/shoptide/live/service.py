@@ -62,7 +62,7 @@ async def record_peak(databases: Databases, public_name: str, viewers: int) -> N
 async def rooms_of_shop(databases: Databases, *, shop_id: int) -> list[LiveRoom]:
     """The shop's rooms in every market, the latest scheduled first."""
     found: list[LiveRoom] = []
-    for cell in databases.settings.cells:
+    for cell in databases.each_cell():
         async with databases.session(cell, write=False) as session:
             found += await rooms.for_shop(session, shop_id=shop_id)
     return sorted(found, key=lambda room: room.scheduled_at, reverse=True)

@@ -67,9 +67,11 @@ async def shop_orders(
     listing = await service.shop_orders_page(
         databases, shop_id=seat.shop.id, status=status, before=before, limit=limit
     )
-    cell_of = databases.settings.cell_of_market
-    refunds: dict[tuple[str, int], Refund] = {}  # order ids are unique only within a cell
-    for cell in databases.settings.cells:
+    def cell_of(market_code: str) -> str:
+        return databases.home_cell(databases.settings.cell_of_market(market_code))
+
+    refunds: dict[tuple[str, int], Refund] = {}  # order ids are unique only within a database
+    for cell in databases.each_cell():
         async with databases.session(cell, write=False) as session:
             found = await payments_service.cancellation_refunds(
                 session, [o.id for o in listing.orders if cell_of(o.market_code) == cell]

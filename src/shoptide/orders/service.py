@@ -259,7 +259,7 @@ async def shop_orders_page(
 ) -> ShopOrders:
     """A shop's newest orders from every cell, merged: one page, keyed by placing time."""
     found: list[Order] = []
-    for cell in databases.settings.cells:
+    for cell in databases.each_cell():
         async with databases.session(cell, write=False) as session:
             found += await list_for_shop(
                 session, shop_id=shop_id, status=status, before=before, limit=limit + 1

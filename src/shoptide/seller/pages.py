@@ -134,7 +134,7 @@ async def dashboard(
     page: PageDep, seat: CurrentSeat, databases: DatabasesDep, session: GlobalRead
 ) -> HTMLResponse:
     counts: Counter[str] = Counter()
-    for cell in databases.settings.cells:
+    for cell in databases.each_cell():
         async with databases.session(cell, write=False) as cell_session:
             counts.update(await orders_service.count_by_status(cell_session, shop_id=seat.shop.id))
     shops = await shops_service.memberships(session, user_id=seat.user.user_id)
