@@ -15,7 +15,7 @@ from shoptide.money import Money
 from shoptide.settings import GLOBAL_CELL
 from tests import factories
 from tests.affiliate import factories as affiliate
-from tests.catalog.test_shelf import count_queries
+from tests.queries import count_queries
 
 
 async def search(

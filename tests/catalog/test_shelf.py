@@ -1,8 +1,5 @@
-import contextlib
-
-from sqlalchemy import event
-
 from tests import factories
+from tests.queries import count_queries
 
 
 async def test_the_shelf_shows_each_markets_price_and_hides_unlisted_products(client, databases):
@@ -34,27 +31,6 @@ async def test_best_sellers_rise_to_the_top_once_their_sales_are_counted(client,
 
     assert [p["id"] for p in before] == [first.id, second.id]  # equal sales: oldest first
     assert [p["id"] for p in after] == [second.id, first.id]
-
-
-@contextlib.contextmanager
-def count_queries(databases):
-    engines = {
-        id(e): e
-        for e in (databases.engine(c, write=w) for c in databases.all_cells for w in (True, False))
-    }.values()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.startswith(("BEGIN", "PRAGMA")):
-            statements.append(statement)
-
-    for engine in engines:
-        event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_a_shelf_page_runs_the_same_queries_for_3_or_30_products(client, databases):

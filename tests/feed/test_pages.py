@@ -16,11 +16,11 @@ from shoptide.feed.ladder import StageChange
 from shoptide.feed.models import FeedEvent, Follow
 from shoptide.feed.service import ItemStats, Rates
 from tests import factories
-from tests.catalog.test_shelf import count_queries
 from tests.feed import support
 from tests.feed.page_support import engine, feed_page, served, warm
 from tests.live import support as live_support
 from tests.pages import sign_in_merchant, sign_in_shopper
+from tests.queries import count_queries
 
 __all__ = ["engine"]  # the fixture, used by name
 

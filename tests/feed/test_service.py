@@ -20,9 +20,9 @@ from shoptide.feed.ladder import StageChange
 from shoptide.feed.models import FeedEvent
 from shoptide.live import rooms
 from tests import factories
-from tests.catalog.test_shelf import count_queries
 from tests.feed import support
 from tests.live import support as live_support
+from tests.queries import count_queries
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
 
