@@ -38,6 +38,7 @@ lint: install
 	.venv/bin/ruff check src tests bench
 	.venv/bin/ruff format --check src tests bench
 	.venv/bin/mypy src
+	.venv/bin/lint-imports --no-cache
 
 check-migrations: install
 	.venv/bin/shoptide db check

@@ -65,8 +65,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from common import fmt, progress
-from shoptide.demo.data import BRANDS, CATEGORIES, DEMO_SHOP_SPEC, MERCHANTS
 from shoptide.demo.live import PRODUCTS_PER_ROOM, ROOMS_PER_MARKET
+from shoptide.demo.words import BRANDS, CATEGORIES, DEMO_SHOP_SPEC, MERCHANTS
 from shoptide.feed.candidates import EmbeddedItems, SimilarItems
 from shoptide.feed.catalog import Catalog
 from shoptide.feed.engine import EXPLORE, INTEREST, FeedEngine

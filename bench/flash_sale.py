@@ -40,6 +40,7 @@ from common import fmt, free_port, pct, process_cpu, progress
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import ApiToken, User
 from shoptide.accounts.service import TOKEN_PREFIX, Passwords
+from shoptide.catalog import flows as catalog_flows
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.models import Category
 from shoptide.catalog.schemas import PriceIn, ProductCreate, VariantIn
@@ -142,7 +143,7 @@ async def seed(databases: Databases, *, stock: int, buyers: int) -> list[str]:
             )
         ],
     )
-    product = await catalog_service.create_with_stock(databases, shop_id=shop.id, data=data)
+    product = await catalog_flows.create_with_stock(databases, shop_id=shop.id, data=data)
     async with databases.session(GLOBAL_CELL) as session:
         loaded = await catalog_service.get_for_shop(session, product.id, shop_id=shop.id)
         await catalog_service.set_status(session, loaded, status="published")

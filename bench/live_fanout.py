@@ -50,6 +50,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from common import fmt, free_port, pct, process_cpu, progress
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Passwords
+from shoptide.catalog import flows as catalog_flows
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.models import Category
 from shoptide.catalog.schemas import PriceIn, ProductCreate, VariantIn
@@ -109,7 +110,7 @@ async def seed(settings: Settings) -> str:
                 )
             ],
         )
-        product = await catalog_service.create_with_stock(databases, shop_id=shop.id, data=data)
+        product = await catalog_flows.create_with_stock(databases, shop_id=shop.id, data=data)
         async with databases.session(GLOBAL_CELL) as global_:
             loaded = await catalog_service.get_for_shop(global_, product.id, shop_id=shop.id)
             await catalog_service.set_status(global_, loaded, status="published")

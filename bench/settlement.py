@@ -39,11 +39,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+from shoptide.affiliate.models import Commission
 from sqlalchemy import func, insert, select, text
 
 from common import fmt, progress
 from shoptide.affiliate import settlement
-from shoptide.affiliate.models import Commission
 from shoptide.db import Databases, upgrade_all
 from shoptide.events import OutboxEvent
 from shoptide.ledger.models import LedgerEntry

@@ -7,6 +7,7 @@ import httpx
 
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Passwords
+from shoptide.catalog import flows as catalog_flows
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.models import Category
 from shoptide.catalog.schemas import PriceIn, ProductCreate, VariantIn
@@ -148,7 +149,7 @@ async def product(
             for i in range(variants)
         ],
     )
-    created = await catalog_service.create_with_stock(databases, shop_id=shop.shop_id, data=data)
+    created = await catalog_flows.create_with_stock(databases, shop_id=shop.shop_id, data=data)
     if publish:
         async with databases.session(GLOBAL_CELL) as session:
             loaded = await catalog_service.get_for_shop(session, created.id, shop_id=shop.shop_id)

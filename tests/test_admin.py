@@ -1,8 +1,13 @@
 """The operations console: operators only."""
 
+from sqlalchemy import select
+
+from shoptide.accounts.models import User
+from shoptide.events import OutboxEvent
 from shoptide.feed.models import TrainingRun
 from shoptide.settings import GLOBAL_CELL
 from tests import factories
+from tests.pages import sign_in_merchant
 
 
 async def _login(client, email: str) -> int:
@@ -63,3 +68,109 @@ async def test_operators_follow_the_feeds_training_runs(client, databases):
     assert page.status_code == 200
     assert '<progress max="100" value="42">' in page.text
     assert "not enough feed traffic yet: 12 shown items, 500 needed" in page.text
+
+
+# --- changes that go through the domains' services ------------------------------------------
+
+
+async def _status_events(databases) -> list[dict]:
+    async with databases.session(GLOBAL_CELL, write=False) as session:
+        rows = await session.scalars(
+            select(OutboxEvent.payload)
+            .where(OutboxEvent.type == "ProductStatusChanged")
+            .order_by(OutboxEvent.id)
+        )
+        return list(rows)
+
+
+async def _role(databases, user_id: int) -> str:
+    async with databases.session(GLOBAL_CELL, write=False) as session:
+        return (await session.get(User, user_id)).role
+
+
+async def test_the_product_form_has_no_status_and_the_account_form_no_role(client, databases):
+    operator = await factories.operator(databases)
+    shop = await factories.merchant(databases)
+    item = await factories.product(databases, shop)
+
+    await _login(client, operator.email)
+    product_form = await client.get(f"/admin/product/edit/{item.id}")
+    account_form = await client.get(f"/admin/user/edit/{shop.id}")
+
+    assert product_form.status_code == 200 and 'name="title"' in product_form.text
+    assert 'name="status"' not in product_form.text
+    assert account_form.status_code == 200 and 'name="display_name"' in account_form.text
+    assert 'name="role"' not in account_form.text
+
+
+async def test_unpublishing_in_the_console_records_what_seller_center_records(client, databases):
+    operator = await factories.operator(databases)
+    shop = await factories.merchant(databases)
+    by_shop = await factories.product(databases, shop, publish=False)
+    by_operator = await factories.product(databases, shop, publish=False)
+    token = await sign_in_merchant(client, shop.email)
+    for item in (by_shop, by_operator):  # both published from Seller Center
+        published = await client.post(
+            f"/seller/products/{item.id}/status", data={"csrf_token": token, "status": "published"}
+        )
+        assert published.status_code == 303
+    unpublished = await client.post(
+        f"/seller/products/{by_shop.id}/status", data={"csrf_token": token, "status": "draft"}
+    )
+    assert unpublished.status_code == 303
+
+    await _login(client, operator.email)
+    action = await client.get(
+        "/admin/product/action/unpublish", params={"pks": str(by_operator.id)}
+    )
+
+    assert action.status_code == 303
+    events = await _status_events(databases)
+    assert events[-1] == {**events[-2], "product_id": by_operator.id}  # the same event
+    assert events[-1]["to_status"] == "draft"
+    assert (await client.get(f"/p/{by_operator.id}")).status_code == 404  # hidden now
+
+
+async def test_publishing_in_the_console_keeps_the_catalogs_rules(client, databases):
+    operator = await factories.operator(databases)
+    shop = await factories.merchant(databases)
+    item = await factories.product(databases, shop, publish=False)
+
+    await _login(client, operator.email)
+    action = await client.get("/admin/product/action/publish", params={"pks": str(item.id)})
+
+    assert action.status_code == 303
+    assert [e["to_status"] for e in await _status_events(databases)] == ["published"]
+    assert (await client.get(f"/p/{item.id}")).status_code == 200
+
+
+async def test_an_operator_makes_a_merchant_an_operator_and_back(client, databases):
+    operator = await factories.operator(databases)
+    shop = await factories.merchant(databases)
+
+    await _login(client, operator.email)
+    promoted = await client.get("/admin/user/action/make-operator", params={"pks": str(shop.id)})
+    assert promoted.status_code == 303
+    assert await _role(databases, shop.id) == "operator"
+    demoted = await client.get("/admin/user/action/make-merchant", params={"pks": str(shop.id)})
+
+    assert demoted.status_code == 303
+    assert await _role(databases, shop.id) == "merchant"
+
+
+async def test_roles_the_console_may_not_change_stay_as_they_are(client, databases):
+    operator = await factories.operator(databases)
+    creator = await factories.merchant(databases)
+    async with databases.session(GLOBAL_CELL) as session:
+        (await session.get(User, creator.id)).role = "creator"
+
+    await _login(client, operator.email)
+    await client.get("/admin/user/action/make-operator", params={"pks": str(creator.id)})
+    first = await client.get("/admin/user/list")
+    await client.get("/admin/user/action/make-merchant", params={"pks": str(operator.id)})
+    second = await client.get("/admin/user/list")
+
+    assert await _role(databases, creator.id) == "creator"
+    assert await _role(databases, operator.id) == "operator"  # not even their own
+    assert "is a creator account; its role stays as it is." in first.text  # the console says why
+    assert "change your own role; ask another operator." in second.text

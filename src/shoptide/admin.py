@@ -2,24 +2,26 @@
 business accounts and blocked words of the global cell, and each cell's shoppers, orders
 and video comments, read from that cell's own database."""
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
-from sqladmin import Admin, ModelView, action
+from sqladmin import Admin, Flash, ModelView, action
 from sqladmin.authentication import AuthenticationBackend
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wtforms import Form, SelectField  # type: ignore[import-untyped]
 from wtforms.validators import InputRequired, Length  # type: ignore[import-untyped]
 
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import User
+from shoptide.catalog import service as catalog_service
 from shoptide.catalog.models import Category, Product
 from shoptide.content import service as content_service
 from shoptide.content.models import BlockedWord, Video, VideoComment
-from shoptide.errors import NotSignedIn
+from shoptide.errors import DomainError, NotSignedIn
 from shoptide.feed.models import TrainingRun
 from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
@@ -103,11 +105,60 @@ class CategoryAdmin(ModelView, model=Category):
     name_plural = "Categories"
 
 
+def _selected(request: Request) -> list[int]:
+    """The ids of the rows an action was run on."""
+    return [int(pk) for pk in request.query_params.get("pks", "").split(",") if pk.isdigit()]
+
+
+def _back_to_list(request: Request, view: ModelView) -> RedirectResponse:
+    return RedirectResponse(
+        str(request.url_for("admin:list", identity=view.identity)), status_code=303
+    )
+
+
+ServiceCall = Callable[[AsyncSession, list[int]], Awaitable[object]]
+
+
+async def _through_service(
+    request: Request, view: ModelView, change: ServiceCall, *, done: str
+) -> RedirectResponse:
+    """Run a domain service on the selected rows in one unit of work (its rules and events
+    apply as anywhere else); what it refuses is shown to the operator, nothing changed."""
+    try:
+        async with view.session_maker() as session:
+            await change(session, _selected(request))
+            await session.commit()
+    except DomainError as exc:
+        Flash.error(request, exc.message)
+    else:
+        Flash.success(request, done)
+    return _back_to_list(request, view)
+
+
 class ProductAdmin(ModelView, model=Product):
     column_list = [Product.id, Product.title, Product.shop_id, Product.status, Product.popularity]
     column_searchable_list = [Product.title]
-    form_columns = [Product.title, Product.description, Product.status]
+    # the status changes through the actions below: the catalog's rules and its event apply
+    form_columns = [Product.title, Product.description]
     can_create = False
+
+    async def _set_status(self, request: Request, status: str, done: str) -> RedirectResponse:
+        async def change(session: AsyncSession, ids: list[int]) -> None:
+            await catalog_service.set_status_of(session, ids, status=status)
+
+        return await _through_service(request, self, change, done=done)
+
+    @action(name="publish", label="Publish", confirmation_message="Publish the selected products?")
+    async def publish(self, request: Request) -> RedirectResponse:
+        return await self._set_status(request, "published", "Published.")
+
+    @action(
+        name="unpublish",
+        label="Unpublish",
+        confirmation_message="Take the selected products back to draft, hidden from shoppers?",
+    )
+    async def unpublish(self, request: Request) -> RedirectResponse:
+        return await self._set_status(request, "draft", "Back to draft: hidden from shoppers.")
 
 
 class UserAdmin(ModelView, model=User):
@@ -121,10 +172,36 @@ class UserAdmin(ModelView, model=User):
         User.created_at,
     ]
     column_searchable_list = [User.email, User.display_name]
-    form_columns = [User.display_name, User.role, User.is_active]
+    # the role changes through the actions below, which the accounts service checks
+    form_columns = [User.display_name, User.is_active]
     can_create = False
     name = "Account"
     icon = "fa-solid fa-user"
+
+    async def _set_role(self, request: Request, role: str) -> RedirectResponse:
+        async def change(session: AsyncSession, ids: list[int]) -> None:
+            for user_id in ids:
+                await accounts_service.change_role(
+                    session, user_id, role=role, acting_user_id=request.session.get("user_id")
+                )
+
+        return await _through_service(request, self, change, done=f"Now {role} accounts.")
+
+    @action(
+        name="make_operator",
+        label="Make operator",
+        confirmation_message="Let the selected merchants run the operations console?",
+    )
+    async def make_operator(self, request: Request) -> RedirectResponse:
+        return await self._set_role(request, "operator")
+
+    @action(
+        name="make_merchant",
+        label="Make merchant",
+        confirmation_message="Take the selected operators out of the console (merchants again)?",
+    )
+    async def make_merchant(self, request: Request) -> RedirectResponse:
+        return await self._set_role(request, "merchant")
 
 
 class OrderAdmin(ModelView, model=Order):
@@ -168,17 +245,6 @@ class BlockedWordAdmin(ModelView, model=BlockedWord):
         self, data: dict[str, Any], model: Any, is_created: bool, request: Request
     ) -> None:
         data["word"] = content_service.normal_word(str(data.get("word") or ""))
-
-
-def _selected(request: Request) -> list[int]:
-    """The ids of the rows an action was run on."""
-    return [int(pk) for pk in request.query_params.get("pks", "").split(",") if pk.isdigit()]
-
-
-def _back_to_list(request: Request, view: ModelView) -> RedirectResponse:
-    return RedirectResponse(
-        str(request.url_for("admin:list", identity=view.identity)), status_code=303
-    )
 
 
 class VideoCommentAdmin(ModelView, model=VideoComment):
@@ -265,15 +331,16 @@ class TrainingRunAdmin(ModelView, model=TrainingRun):
     icon = "fa-solid fa-chart-line"
 
 
-def _cell_view(base: type[ModelView], cell: str) -> type[ModelView]:
-    """A copy of `base` that reads the given cell's database, with its own URL."""
-    label = f"{base.name_plural} · cell {cell}"
-    view = type(
-        f"{base.__name__}_{cell}",
-        (base,),
-        {"identity": f"{base.identity}-{cell}", "name": label, "name_plural": label},
-    )
-    return view
+def _copy(base: type[ModelView], cell: str | None = None) -> type[ModelView]:
+    """A copy of `base` for one app: sqladmin keeps a view's database on its class, so two
+    apps in one process (tests, the CLI) would otherwise read each other's. With a cell, the
+    copy reads that cell's database and has its own URL."""
+    if cell is None:
+        names = {"identity": base.identity, "name": base.name, "name_plural": base.name_plural}
+    else:
+        label = f"{base.name_plural} · cell {cell}"
+        names = {"identity": f"{base.identity}-{cell}", "name": label, "name_plural": label}
+    return type(f"{base.__name__}_{cell or GLOBAL_CELL}", (base,), names)
 
 
 def mount_admin(app: FastAPI) -> None:
@@ -295,11 +362,11 @@ def mount_admin(app: FastAPI) -> None:
         BlockedWordAdmin,
         TrainingRunAdmin,
     ):
-        console.add_view(view)
+        console.add_view(_copy(view))
     for cell in databases.each_cell():
         maker = async_sessionmaker(databases.engine(cell), expire_on_commit=False)
         for base in (UserAdmin, OrderAdmin, VideoAdmin, VideoCommentAdmin):
-            cell_view = _cell_view(base, cell)
+            cell_view = _copy(base, cell)
             console.add_view(cell_view)
             cell_view.session_maker = maker  # add_view bound it to the global cell; point it here
             if issubclass(cell_view, VideoAdmin):

@@ -4,8 +4,11 @@ public router."""
 from fastapi import APIRouter, Depends
 
 from shoptide.accounts import api as accounts_api
-from shoptide.affiliate import api as affiliate_api
-from shoptide.affiliate import earnings_api as affiliate_earnings_api
+from shoptide.affiliate.earnings import api as earnings_api
+from shoptide.affiliate.marketplace import api as marketplace_api
+from shoptide.affiliate.plans import api as plans_api
+from shoptide.affiliate.samples import api as samples_api
+from shoptide.affiliate.showcase import api as showcase_api
 from shoptide.catalog import api as catalog_api
 from shoptide.checkout import api as checkout_api
 from shoptide.content import api as content_api
@@ -25,7 +28,6 @@ for module in (
     content_api,
     live_api,
     feed_api,
-    affiliate_api,
 ):
     public.include_router(module.public_router)
 
@@ -40,8 +42,11 @@ for sub in (
     content_api.router,
     live_commerce_api.router,
     feed_api.router,
-    affiliate_api.router,
-    affiliate_earnings_api.router,
+    plans_api.router,
+    samples_api.router,
+    marketplace_api.router,
+    showcase_api.router,
+    earnings_api.router,
 ):
     authenticated.include_router(sub)
 

@@ -14,17 +14,21 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shoptide import logs
 from shoptide.accounts.service import Passwords
-from shoptide.affiliate import handlers as affiliate_handlers
+from shoptide.affiliate.commissions import handlers as affiliate_handlers
 from shoptide.catalog import handlers as catalog_handlers
 from shoptide.content import handlers as content_handlers
 from shoptide.content import media as content_media
 from shoptide.content.api import UPLOAD_PATHS as VIDEO_UPLOAD_PATHS
+from shoptide.creators import flows as creators_flows
+from shoptide.creators import service as creators_service
+from shoptide.creators.models import Creator
 from shoptide.db import Databases
 from shoptide.deps import DEFAULT_MARKET
 from shoptide.errors import DomainError
@@ -34,14 +38,14 @@ from shoptide.feed import serving as feed_serving
 from shoptide.feed import training as feed_training
 from shoptide.feed.engine import FeedEngine
 from shoptide.feed.features import MemoryFeatures, open_features
-from shoptide.live import commerce as live_commerce
+from shoptide.live import flows as live_flows
 from shoptide.live import handlers as live_handlers
-from shoptide.live import service as live_service
 from shoptide.live.realtime import Hub, make_broker
+from shoptide.orders.service import STATUS_LABELS
 from shoptide.payments import handlers as payment_handlers
 from shoptide.payments.gateway import PaymentGateway, TestGateway
 from shoptide.settings import Settings
-from shoptide.web.rendering import PACKAGE_DIR, SOURCE_LOCALE, templates
+from shoptide.web.rendering import PACKAGE_DIR, SOURCE_LOCALE, Page, templates
 
 log = structlog.get_logger(__name__)
 
@@ -185,13 +189,37 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
+async def _product_recommender(
+    databases: Databases,
+    global_: AsyncSession,
+    cell: AsyncSession,
+    page: Page,
+    product_id: int,
+    code: str | None,
+) -> Creator | None:
+    """The product page's creator: the one whose link was followed (a touch, or a click
+    kept for a visitor), else the shopper's touch in force."""
+    if code is not None:
+        return await creators_flows.follow(
+            databases,
+            global_,
+            page.request.session,
+            user=page.user,
+            code=code,
+            product_id=product_id,
+            source_kind="link",
+        )
+    return await creators_service.recommender(
+        cell, global_, user=page.user, product_id=product_id, market=page.market
+    )
+
+
 def _register_handlers(
     registry: HandlerRegistry, databases: Databases, gateway: PaymentGateway
 ) -> None:
     payment_handlers.register(registry, databases, gateway)
     catalog_handlers.register(registry, databases)
     content_handlers.register(registry, databases)
-    live_commerce.register_handlers(registry, databases)
     live_handlers.register(registry, databases)
     affiliate_handlers.register(registry, databases)
 
@@ -207,7 +235,7 @@ def create_app(
     feed = FeedEngine(open_features(settings.feed_redis_url, settings.feed_redis_prefix))
     hub = Hub(
         make_broker(settings.live_redis_url, settings.live_redis_prefix),
-        record_peak=functools.partial(live_service.record_peak, databases),
+        record_peak=functools.partial(live_flows.record_peak, databases),
         # the app's engine at each tick (tests may swap it)
         on_totals=lambda totals: app.state.feed_engine.catalog.set_viewers(totals),
     )
@@ -256,6 +284,8 @@ def create_app(
     app.state.feed_engine = feed
     feed_handlers.register(registry, databases, lambda: app.state.feed_engine)
     app.state.passwords = Passwords(settings)
+    app.state.on_shopper_sign_in = (creators_flows.apply_visit,)
+    app.state.product_recommender = _product_recommender  # catalog.pages.ProductRecommender
     app.state.market_cache = TTLCache(maxsize=64, ttl=MARKET_CACHE_SECONDS)
 
     _install_error_handlers(app)
@@ -274,6 +304,7 @@ def create_app(
         larger=dict.fromkeys(VIDEO_UPLOAD_PATHS, settings.max_video_bytes),
     )
 
+    templates.env.globals["STATUS_LABELS"] = STATUS_LABELS  # order pages name statuses
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
     content_media.register_types()  # HLS playlists and segments under /media
@@ -291,8 +322,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(media_api.hooks_router)
-    app.include_router(media_api.router)
-    app.include_router(live_ws.router)
+    app.include_router(live_ws.public_router)
 
 
 def _mount_admin(app: FastAPI) -> None:

@@ -12,13 +12,14 @@ from collections.abc import Awaitable, Callable
 import structlog
 from fastapi import FastAPI
 
-from shoptide.affiliate import settlement
-from shoptide.checkout import service as checkout_service
+from shoptide.affiliate.payouts import flows as payouts
+from shoptide.affiliate.payouts import service as payouts_service
+from shoptide.checkout import flows as checkout_flows
 from shoptide.content import jobs as video_jobs
 from shoptide.db import Databases
 from shoptide.events import Dispatcher
-from shoptide.live import commerce as live_commerce
 from shoptide.live import media as live_media
+from shoptide.live import selling as live_selling
 
 log = structlog.get_logger(__name__)
 
@@ -27,15 +28,15 @@ async def sweep_expired(databases: Databases) -> int:
     """Unpaid checkouts give their stock back; flash deals past their time put theirs back."""
     expired = 0
     for cell in databases.each_cell():
-        expired += await checkout_service.expire_stale(databases, cell)
-        expired += await live_commerce.end_due_deals(databases, cell)
+        expired += await checkout_flows.expire_stale(databases, cell)
+        expired += await live_selling.end_due_deals(databases, cell)
     return expired
 
 
 async def pay_out_daily(databases: Databases) -> int:
     """The day's payout run, keyed by the UTC date: a creator is paid once a day, so what
     settles after their payout waits for tomorrow's."""
-    return await settlement.run_payouts(databases, run_key=settlement.daily_run_key())
+    return await payouts.run_payouts(databases, run_key=payouts_service.daily_run_key())
 
 
 async def run_loop(databases: Databases, dispatcher: Dispatcher, interval: float) -> None:
@@ -51,7 +52,7 @@ SWEEPS: tuple[tuple[str, Callable[[Databases], Awaitable[int]]], ...] = (
     ("expired unpaid checkouts and flash deals", sweep_expired),
     ("remuxed replays a dead process left processing", live_media.recover_replays),
     ("requeued stalled video transcodes", video_jobs.requeue_stalled),
-    ("settled commissions past their return window", settlement.settle_due),
+    ("settled commissions past their return window", payouts.settle_due),
     ("creator payouts of the day's run", pay_out_daily),
 )
 

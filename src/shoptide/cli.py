@@ -241,14 +241,13 @@ def feed_evaluate(
 
 
 async def _train_feed(settings: Settings) -> "TrainingResult":
-    from shoptide.feed import service as feed_service
-    from shoptide.feed import training
+    from shoptide.feed import champion, examples, serving, training
     from shoptide.feed.ranking import PriorRanker
 
     databases = Databases(settings)
     try:
-        durations = training.durations_of(await feed_service.load_items(databases))
-        current = await training.load_champion(databases) or PriorRanker()
+        durations = examples.durations_of(await serving.load_items(databases))
+        current = await champion.load_champion(databases) or PriorRanker()
         with typer.progressbar(length=100, label="loading") as bar:
 
             def show(percent: int, stage: str) -> None:
@@ -305,12 +304,10 @@ def affiliate_settle(
     ] = None,
 ) -> None:
     """Settle the commissions whose return window has passed (the background job, now)."""
-    from shoptide.affiliate import settlement
+    from shoptide.affiliate.payouts import flows as payouts
 
     moment = as_of if as_of is None or as_of.tzinfo else as_of.replace(tzinfo=UTC)
-    settled = asyncio.run(
-        _with_databases(Settings(), lambda d: settlement.settle_due(d, now=moment))
-    )
+    settled = asyncio.run(_with_databases(Settings(), lambda d: payouts.settle_due(d, now=moment)))
     typer.echo(f"settled {settled} commission line(s)")
 
 
@@ -322,13 +319,14 @@ def affiliate_payouts(
     ] = None,
 ) -> None:
     """Pay every creator's settled commissions, one payout per creator and currency."""
-    from shoptide.affiliate import settlement
+    from shoptide.affiliate.payouts import flows as payouts
+    from shoptide.affiliate.payouts import service as payouts_service
     from shoptide.errors import DomainError
 
-    key = run_key or settlement.daily_run_key()
+    key = run_key or payouts_service.daily_run_key()
     try:
         made = asyncio.run(
-            _with_databases(Settings(), lambda d: settlement.run_payouts(d, run_key=key))
+            _with_databases(Settings(), lambda d: payouts.run_payouts(d, run_key=key))
         )
     except DomainError as exc:
         typer.echo(exc.message, err=True)

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,6 +27,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.types import TypeDecorator
 
+from shoptide.errors import Conflict
 from shoptide.settings import GLOBAL_CELL, Settings
 
 if TYPE_CHECKING:
@@ -72,6 +74,18 @@ def utcnow() -> datetime:
 async def rows_updated(session: AsyncSession, statement: UpdateBase) -> int:
     """How many rows a conditional UPDATE (or upsert) changed: the check-and-set of hot rows."""
     return cast(CursorResult[Any], await session.execute(statement)).rowcount
+
+
+async def flush_unique(session: AsyncSession, conflict: str, *rows: object) -> None:
+    """Add `rows` and flush in a savepoint; a unique constraint refusing the flush is
+    Conflict(conflict). The rows added here are forgotten again, so the caller's
+    transaction goes on."""
+    try:
+        async with session.begin_nested():
+            session.add_all(rows)
+            await session.flush()
+    except IntegrityError:
+        raise Conflict(conflict) from None
 
 
 def upsert(session: AsyncSession, model: type["Base"]) -> PostgresInsert | SqliteInsert:

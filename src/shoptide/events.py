@@ -54,10 +54,16 @@ class DomainEvent:
 
 
 @dataclasses.dataclass(frozen=True)
-class OrderPlaced(DomainEvent):
+class OrderEvent(DomainEvent):
+    """What every event about one order names first: the order, its shop and its market."""
+
     order_id: int
     shop_id: int
     market: str
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderPlaced(OrderEvent):
     total_minor: int
     currency: str
     # where the purchase started ("video" | "live", its id in the cell, its host), if anywhere
@@ -67,10 +73,7 @@ class OrderPlaced(DomainEvent):
 
 
 @dataclasses.dataclass(frozen=True)
-class OrderPaid(DomainEvent):
-    order_id: int
-    shop_id: int
-    market: str
+class OrderPaid(OrderEvent):
     total_minor: int
     currency: str
     # (product_id, quantity) of each line, for sales counters downstream
@@ -82,10 +85,7 @@ class OrderPaid(DomainEvent):
 
 
 @dataclasses.dataclass(frozen=True)
-class OrderCancelled(DomainEvent):
-    order_id: int
-    shop_id: int
-    market: str
+class OrderCancelled(OrderEvent):
     checkout_id: int
     refund_minor: int
     currency: str
@@ -101,31 +101,22 @@ class CheckoutFailed(DomainEvent):
 
 
 @dataclasses.dataclass(frozen=True)
-class OrderShipped(DomainEvent):
-    order_id: int
-    shop_id: int
-    market: str
+class OrderShipped(OrderEvent):
     carrier: str
     tracking_number: str
 
 
 @dataclasses.dataclass(frozen=True)
-class OrderDelivered(DomainEvent):
+class OrderDelivered(OrderEvent):
     """The parcel arrived: the return window starts (ISO 8601 UTC time)."""
 
-    order_id: int
-    shop_id: int
-    market: str
     delivered_at: str
 
 
 @dataclasses.dataclass(frozen=True)
-class OrderLineRefunded(DomainEvent):
+class OrderLineRefunded(OrderEvent):
     """Money given back on one line after shipping (a partial refund or a return)."""
 
-    order_id: int
-    shop_id: int
-    market: str
     checkout_id: int
     order_line_id: int
     refund_id: int  # orders' OrderLineRefund id
@@ -135,12 +126,19 @@ class OrderLineRefunded(DomainEvent):
 
 
 @dataclasses.dataclass(frozen=True)
-class CommissionAccrued(DomainEvent):
-    """A paid order line earns its creator a (pending) commission."""
+class CommissionEvent(DomainEvent):
+    """What every event about one commission names first (field order is the payload's, and
+    `record_selected`'s columns follow it)."""
 
     commission_id: int
     market: str
     creator_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class CommissionAccrued(CommissionEvent):
+    """A paid order line earns its creator a (pending) commission."""
+
     shop_id: int
     order_id: int
     order_line_id: int
@@ -149,66 +147,76 @@ class CommissionAccrued(DomainEvent):
 
 
 @dataclasses.dataclass(frozen=True)
-class CommissionSettled(DomainEvent):
+class CommissionSettled(CommissionEvent):
     """The return window passed: what is left of the commission is the creator's."""
 
-    commission_id: int
-    market: str
-    creator_id: int
     amount_minor: int
     currency: str
 
 
 @dataclasses.dataclass(frozen=True)
-class CommissionReversed(DomainEvent):
+class CommissionReversed(CommissionEvent):
     """A refund, return or cancellation took back (part of) a pending commission."""
 
-    commission_id: int
-    market: str
-    creator_id: int
     amount_minor: int  # taken back by this reversal
     currency: str
     reason: str
 
 
 @dataclasses.dataclass(frozen=True)
-class VideoUploaded(DomainEvent):
-    """A short video was uploaded: transcode it (also re-recorded for a stalled transcode)."""
+class ProductStatusChanged(DomainEvent):
+    """A product was published (shoppers can find it) or went back to draft (hidden),
+    whoever changed it: its shop in Seller Center or the API, or an operator."""
+
+    product_id: int
+    shop_id: int
+    from_status: str
+    to_status: str
+
+
+@dataclasses.dataclass(frozen=True)
+class VideoEvent(DomainEvent):
+    """What every event about one short video names first."""
 
     video_id: int
     market: str
 
 
 @dataclasses.dataclass(frozen=True)
-class VideoPublished(DomainEvent):
+class VideoUploaded(VideoEvent):
+    """A short video was uploaded: transcode it (also re-recorded for a stalled transcode)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class VideoPublished(VideoEvent):
     """A short video became playable: new content for the feed's cold start."""
 
-    video_id: int
-    market: str
     host_user_id: int
     shop_id: int | None
     product_ids: tuple[int, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
-class LiveRoomStarted(DomainEvent):
-    """The room opened to viewers (a rehearsal does not count)."""
+class LiveRoomEvent(DomainEvent):
+    """What every event about one live room names first: the room, its host and its shop."""
 
     room_id: int
     public_name: str
     market: str
     host_user_id: int
     shop_id: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveRoomStarted(LiveRoomEvent):
+    """The room opened to viewers (a rehearsal does not count)."""
+
     title: str
 
 
 @dataclasses.dataclass(frozen=True)
-class LiveRoomEnded(DomainEvent):
-    room_id: int
-    public_name: str
-    market: str
-    host_user_id: int
-    shop_id: int | None
+class LiveRoomEnded(LiveRoomEvent):
+    """The room ended: it is live no more."""
 
 
 class OutboxEvent(Base):

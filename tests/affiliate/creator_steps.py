@@ -3,9 +3,10 @@
 import httpx
 from sqlalchemy import select
 
-from shoptide.affiliate.models import CreatorTouch, ShowcaseItem
+from shoptide.affiliate.marketplace.models import ShowcaseItem
 from shoptide.checkout.models import CartLine
 from shoptide.content.models import Video, VideoProduct
+from shoptide.creators.models import CreatorTouch
 from shoptide.db import Databases
 from shoptide.settings import GLOBAL_CELL
 from tests import factories

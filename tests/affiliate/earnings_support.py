@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import User
-from shoptide.affiliate.commissions import share
-from shoptide.affiliate.models import Commission
+from shoptide.affiliate.commissions.models import Commission
+from shoptide.affiliate.rates import share
 from shoptide.db import Databases, utcnow
 from shoptide.ledger import service as ledger
 from shoptide.ledger.service import Posting, Transaction

@@ -9,8 +9,9 @@ import httpx
 
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Passwords
-from shoptide.affiliate import creators, plans
-from shoptide.affiliate.models import SHOP_WIDE, Invitation
+from shoptide.affiliate.plans import service as plans
+from shoptide.affiliate.plans.models import SHOP_WIDE, Invitation
+from shoptide.creators import service as creators
 from shoptide.db import Databases, utcnow
 from shoptide.settings import GLOBAL_CELL
 from tests import factories

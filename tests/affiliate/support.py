@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from shoptide import events
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Passwords
-from shoptide.affiliate import creators
-from shoptide.affiliate import handlers as affiliate_handlers
-from shoptide.affiliate.models import SHOP_WIDE, Commission, Invitation, InvitationProduct, OpenPlan
+from shoptide.affiliate.commissions import handlers as affiliate_handlers
+from shoptide.affiliate.commissions.models import Commission
+from shoptide.affiliate.plans.models import SHOP_WIDE, Invitation, InvitationProduct, OpenPlan
 from shoptide.checkout.models import Checkout
+from shoptide.creators import service as creators
 from shoptide.db import Databases, utcnow
 from shoptide.events import Dispatcher, HandlerRegistry, OutboxEvent
 from shoptide.ledger.models import LedgerEntry

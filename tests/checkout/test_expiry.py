@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from shoptide.checkout import flows as checkout_flows
 from shoptide.checkout import service as checkout_service
 from shoptide.checkout.models import Checkout
 from shoptide.db import utcnow
@@ -52,8 +53,8 @@ async def test_unpaid_checkout_gives_its_stock_back_when_the_reservation_expires
             ],
         )
 
-    assert await checkout_service.expire_stale(databases, "main") == 1
-    assert await checkout_service.expire_stale(databases, "main") == 0  # idempotent
+    assert await checkout_flows.expire_stale(databases, "main") == 1
+    assert await checkout_flows.expire_stale(databases, "main") == 0  # idempotent
 
     async with databases.session("main", write=False) as s:
         assert await s.scalar(select(Stock.available)) == 4
@@ -70,9 +71,7 @@ async def test_a_charge_that_lands_after_the_checkout_expired_is_refunded(databa
         refunded: list[str] = []
 
         async def charge(self, **kwargs):
-            await checkout_service.expire_stale(
-                databases, "main", now=utcnow() + timedelta(hours=1)
-            )
+            await checkout_flows.expire_stale(databases, "main", now=utcnow() + timedelta(hours=1))
             return await super().charge(**kwargs)
 
         async def refund(self, *, reference, amount):
@@ -89,10 +88,9 @@ async def test_a_charge_that_lands_after_the_checkout_expired_is_refunded(databa
             s, g, shopper_id=buyer.id, market=market, sku=item.skus[0], quantity=1
         )
 
-    result = await checkout_service.place(
+    result = await checkout_flows.place(
         databases,
         gateway,
-        cell="main",
         attempt=checkout_service.Attempt(
             buyer.id,
             market,

@@ -16,14 +16,22 @@ from sqlalchemy import func, select
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import User
 from shoptide.accounts.service import Passwords
-from shoptide.affiliate import creators, earnings, marketplace, plans
-from shoptide.affiliate.commissions import share
-from shoptide.affiliate.models import SHOP_WIDE, Commission, Creator, OpenPlan, ShowcaseItem
+from shoptide.affiliate.commissions.models import Commission
+from shoptide.affiliate.earnings import flows as earnings
+from shoptide.affiliate.marketplace.models import ShowcaseItem
+from shoptide.affiliate.plans import service as plans
+from shoptide.affiliate.plans.models import SHOP_WIDE, OpenPlan
+from shoptide.affiliate.rates import share
+from shoptide.affiliate.samples import service as samples
+from shoptide.affiliate.showcase import service as showcase
 from shoptide.catalog.models import Listing, Product, ProductImage
 from shoptide.content.models import Video, VideoProduct
+from shoptide.creators import service as creators
+from shoptide.creators.models import Creator
 from shoptide.db import Databases, upgrade_all, utcnow
 from shoptide.demo.affiliate import CREATORS, DEMO_CREATOR
-from shoptide.demo.data import DEMO_PASSWORD, DEMO_SHOP, DemoSummary, load_demo
+from shoptide.demo.data import load_demo
+from shoptide.demo.world import DEMO_PASSWORD, DEMO_SHOP, DemoSummary
 from shoptide.errors import Conflict
 from shoptide.inventory.models import Stock
 from shoptide.ledger import service as ledger
@@ -328,7 +336,7 @@ async def test_creators_in_every_market_show_products_sold_there(demo: Demo) -> 
     found = await _creators(demo)
     async with demo.databases.session(GLOBAL_CELL, write=False) as session:
         showcases = {
-            c.id: await marketplace.showcase(session, creator_id=c.id, market=c.market_code)
+            c.id: await showcase.products(session, creator_id=c.id, market=c.market_code)
             for c in found
         }
         stored = Counter((await session.scalars(select(ShowcaseItem.creator_id))).all())
@@ -345,8 +353,8 @@ async def test_the_demo_creator_signs_in_and_has_the_demo_shops_invitations(demo
     creator = await _demo_creator(demo)
     async with demo.databases.session(GLOBAL_CELL, write=False) as session:
         invitations = await plans.creator_invitations(session, creator_id=creator.id, now=demo.now)
-        samples = await plans.creator_samples(session, creator_id=creator.id)
-        showcase = await marketplace.showcase(session, creator_id=creator.id, market="US")
+        samples_ = await samples.for_creator(session, creator_id=creator.id)
+        showcase_ = await showcase.products(session, creator_id=creator.id, market="US")
 
     login = next(login for login in demo.summary.logins if login.email == DEMO_CREATOR)
     assert (login.role, creator.handle, creator.market_code) == ("creator", "tidewater_tess", "US")
@@ -357,9 +365,9 @@ async def test_the_demo_creator_signs_in_and_has_the_demo_shops_invitations(demo
         "expired",
         "invited",
     ]
-    assert sorted(view.sample.status for view in samples) == ["requested", "shipped"]
+    assert sorted(view.sample.status for view in samples_) == ["requested", "shipped"]
     accepted = {p for view in invitations if view.status == "accepted" for p, _ in view.products}
-    assert accepted <= {item.product_id for item in showcase}  # she shows what she took on
+    assert accepted <= {item.product_id for item in showcase_}  # she shows what she took on
 
 
 async def test_most_shops_offer_open_plans_within_the_demos_rates(demo: Demo) -> None:

@@ -18,14 +18,16 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from shoptide.accounts.service import Passwords
-from shoptide.affiliate import signup
+from shoptide.catalog import flows as catalog_flows
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.models import Category
 from shoptide.catalog.schemas import PriceIn, ProductCreate, VariantIn
+from shoptide.content import flows as content_flows
 from shoptide.content import jobs as video_jobs
 from shoptide.content import media
 from shoptide.content import service as content_service
 from shoptide.content.schemas import VideoCreate
+from shoptide.creators import service as creators_service
 from shoptide.db import Databases, upgrade_all, utcnow
 from shoptide.demo import images
 from shoptide.feed import service as feed_service
@@ -170,7 +172,7 @@ async def _product(databases: Databases, shop_id: int, spec: ProductSpec, n: int
             for i, size in enumerate(spec.sizes)
         ],
     )
-    created = await catalog_service.create_with_stock(databases, shop_id=shop_id, data=data)
+    created = await catalog_flows.create_with_stock(databases, shop_id=shop_id, data=data)
     filename = images.image_filename(created.id, 1)
     picture = images.product_svg(
         seed=n, shape=spec.shape, colour=spec.colour, label=spec.title.split()[-1]
@@ -235,7 +237,7 @@ async def _video(databases: Databases, shop: factories.Merchant, product_ids: li
     with tempfile.TemporaryDirectory() as folder:
         clip = await asyncio.to_thread(make_clip, Path(folder) / "clip.mp4")
         with clip.open("rb") as file:
-            video = await content_service.upload(
+            video = await content_flows.upload(
                 databases,
                 shop_id=shop.shop_id,
                 host_user_id=shop.id,
@@ -309,7 +311,7 @@ async def _feed_history(databases: Databases, shop: factories.Merchant, world: W
 async def _creator(databases: Databases, world: World) -> None:
     """A creator account, made as the sign-up page makes it."""
     async with databases.session(GLOBAL_CELL) as session:
-        await signup.join(
+        await creators_service.join(
             session,
             email=world.creator_email,
             password=world.password,

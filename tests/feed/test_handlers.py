@@ -12,6 +12,7 @@ from shoptide.feed.engine import FeedEngine
 from shoptide.feed.features import MemoryFeatures
 from shoptide.feed.items import PURCHASE
 from shoptide.feed.models import FeedEvent
+from shoptide.live import flows as live_flows
 from shoptide.live import rooms
 from tests import factories
 from tests.feed import support
@@ -101,7 +102,7 @@ async def test_a_published_video_joins_the_catalog_and_a_room_goes_on_and_off_ai
     assert on_air is not None and on_air.live
     assert engine.ladder.stage_of("US", video.key) == 0
 
-    async with rooms.in_room(databases, room.public_name, write=True) as scope:
+    async with live_flows.in_room(databases, room.public_name, write=True) as scope:
         await rooms.end(scope.cell, scope.room)
     await dispatcher.run_once()
 

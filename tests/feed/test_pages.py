@@ -1,25 +1,20 @@
-"""The For You page (served items, reported events, likes, follows, add to cart) and Seller
-Center's feed page with its plain-words explanation."""
+"""The For You page: served items, reported events, likes, follows, add to cart."""
 
 import json
 import re
-import time
 
 import pytest
 from sqlalchemy import func, select
 
 from shoptide.checkout.models import CartLine
 from shoptide.content.models import Video
-from shoptide.feed import explain, service
-from shoptide.feed.items import IMPRESSION, WATCH, Signal
-from shoptide.feed.ladder import StageChange
+from shoptide.feed.items import IMPRESSION, WATCH
 from shoptide.feed.models import FeedEvent, Follow
-from shoptide.feed.service import ItemStats, Rates
 from tests import factories
 from tests.feed import support
 from tests.feed.page_support import engine, feed_page, served, warm
 from tests.live import support as live_support
-from tests.pages import sign_in_merchant, sign_in_shopper
+from tests.pages import sign_in_shopper
 from tests.queries import count_queries
 
 __all__ = ["engine"]  # the fixture, used by name
@@ -391,133 +386,3 @@ async def test_a_live_room_card_shows_the_badge_and_the_way_in(client, databases
     card = page.text[page.text.index('data-kind="live"') :]
     assert "LIVE" in card and f'href="/live/{room.public_name}" data-feed-click' in card
     assert "Rattan Lamp" in card and "$19.99" in card and "0 watching" in card
-
-
-# --- Seller Center ------------------------------------------------------------------------------
-
-T0 = time.time() - 3600
-
-
-async def _history(databases, key: str, *, shown: int, clicks: int = 0, done: int = 0) -> None:
-    signals = [Signal(f"user:{i}", "US", key, IMPRESSION, T0 + i) for i in range(shown)]
-    signals += [Signal(f"user:{i}", "US", key, "click", T0 + i) for i in range(clicks)]
-    signals += [Signal(f"user:{i}", "US", key, WATCH, T0 + i, value=15_000) for i in range(done)]
-    async with databases.session("main") as s:
-        await service.record(s, signals)
-
-
-async def test_a_merchant_sees_their_items_stage_and_why(client, databases):
-    shop, _, video_id = await _shop_with_video(databases, caption="Linen season")
-    other, _, others_video = await _shop_with_video(databases, caption="Rival reel")
-    await _history(databases, f"video:{video_id}", shown=100, clicks=2, done=18)
-    await _history(databases, f"video:{others_video}", shown=100, clicks=10, done=50)
-    async with databases.session("main") as s:
-        await service.save_stages(
-            s,
-            [
-                StageChange(f"video:{video_id}", "US", shop.shop_id, 0, "stopped", "", T0),
-                StageChange(f"video:{others_video}", "US", other.shop_id, 1, "growing", "", T0),
-            ],
-        )
-    await sign_in_merchant(client, shop.email)
-
-    page = await client.get("/seller/feed")
-
-    assert page.status_code == 200
-    assert "Linen season" in page.text and "Rival reel" not in page.text
-    assert "Starter pool" in page.text and "Stopped" in page.text and "100 impressions" in page.text
-    # the median is over both videos: clicks (2%, 10%) -> 6%, completion (18%, 50%) -> 34%
-    assert "Stayed in the starter pool: click rate 2% vs 6% median" in page.text
-    assert '<a href="/seller/feed">Feed</a>' in page.text
-
-
-async def test_a_shop_without_items_is_told_how_to_get_into_the_feed(client, databases):
-    shop = await factories.merchant(databases)
-    await sign_in_merchant(client, shop.email)
-
-    page = await client.get("/seller/feed")
-
-    assert "No videos or live rooms yet." in page.text
-
-
-# --- the explanation --------------------------------------------------------------------------
-
-
-def _stats(stage: StageChange | None, *, shown: int = 100, **rates: float) -> ItemStats:
-    return ItemStats(
-        item_key="video:1",
-        impressions=shown,
-        engaged=0,
-        clicks=0,
-        carts=0,
-        purchases=0,
-        purchase_minor=0,
-        completed_watches=0,
-        rates=Rates(**{"click": 0.0, "completion": 0.0, "conversion": 0.0, **rates}),
-        stage=stage,
-    )
-
-
-def _at(stage: int, status: str) -> StageChange:
-    return StageChange("video:1", "US", 1, stage, status, "", T0)
-
-
-def _say(stats: ItemStats, median: Rates, *, video: bool = True) -> str:
-    return explain.explain(
-        stats, median, video=video, gettext=lambda s: s, percent=lambda v: f"{round(v * 100)}%"
-    )
-
-
-MEDIAN = Rates(click=0.07, completion=0.35, conversion=0.02)
-
-
-def test_a_stopped_item_is_told_its_weakest_rate_against_the_median():
-    stats = _stats(_at(0, "stopped"), click=0.08, completion=0.18, conversion=0.02)
-
-    assert _say(stats, MEDIAN) == "Stayed in the starter pool: completion rate 18% vs 35% median"
-
-
-def test_a_promoted_item_is_told_its_strongest_rate():
-    stats = _stats(_at(1, "growing"), click=0.12, completion=0.36, conversion=0.02)
-
-    assert _say(stats, MEDIAN) == "Moved up to the growing pool: click rate 12% vs 7% median"
-
-
-def test_a_live_room_is_not_judged_on_completion():
-    stats = _stats(_at(0, "stopped"), click=0.05, completion=0.0, conversion=0.02)
-
-    assert _say(stats, MEDIAN, video=False) == (
-        "Stayed in the starter pool: click rate 5% vs 7% median"
-    )
-
-
-def test_a_starter_item_is_told_how_far_it_is():
-    assert _say(_stats(_at(0, "growing"), shown=40), MEDIAN) == (
-        "In the starter pool: 40 of 100 starter impressions so far"
-    )
-
-
-def test_open_and_unplaced_items():
-    assert _say(_stats(_at(3, "open")), MEDIAN) == "Open to the whole feed"
-    assert _say(_stats(None), MEDIAN).startswith("Not in the feed yet")
-
-
-def test_without_a_median_the_decision_is_said_plainly():
-    stats = _stats(_at(2, "growing"), click=0.3)
-
-    assert _say(stats, Rates(0.0, 0.0, 0.0)) == (
-        "Moved up to the wide pool: viewers engaged more than with its peers."
-    )
-
-
-def test_the_explanation_speaks_the_merchants_language():
-    from shoptide import i18n
-
-    german = i18n.translations("de_DE")
-    stats = _stats(_at(0, "stopped"), click=0.02, completion=0.4, conversion=0.02)
-
-    said = explain.explain(
-        stats, MEDIAN, video=True, gettext=german.gettext, percent=lambda v: f"{v:.0%}"
-    )
-
-    assert said != _say(stats, MEDIAN) and "2%" in said and "7%" in said

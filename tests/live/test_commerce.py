@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from shoptide.db import utcnow
 from shoptide.events import OutboxEvent
 from shoptide.inventory.models import Reservation, Stock
-from shoptide.live import commerce, rooms
+from shoptide.live import deals, rooms, selling
 from shoptide.live.models import FlashDeal, LiveRoom, Offer, RoomPin
 from shoptide.orders.models import Order
 from tests import factories
@@ -103,7 +103,7 @@ async def test_a_flash_deal_sells_at_its_price_from_units_set_aside(client, data
         assert placed.payload["source_kind"] == "live"
         assert placed.payload["source_id"] == room.id
         assert placed.payload["source_host_id"] == room.host.id
-        left = await commerce.deal_remaining(s, await rooms.get(s, room.name), deal["id"])
+        left = await deals.deal_remaining(s, await rooms.get(s, room.name), deal["id"])
     assert left == 18
     assert await shelf(databases) == 30
 
@@ -144,7 +144,7 @@ async def test_a_deal_past_its_time_is_closed_by_the_sweep(client, databases):
     room = await live_room(databases, stock=10)
     assert (await start_deal(client, room, quantity=4, seconds=10)).status_code == 201
 
-    ended = await commerce.end_due_deals(databases, "main", now=utcnow() + timedelta(seconds=11))
+    ended = await selling.end_due_deals(databases, "main", now=utcnow() + timedelta(seconds=11))
 
     assert ended == 1
     assert await shelf(databases) == 10
@@ -159,7 +159,7 @@ async def test_a_declined_card_gives_the_units_back_to_the_deal(client, database
 
     assert declined.status_code == 402
     async with databases.session("main", write=False) as s:
-        left = await commerce.deal_remaining(s, await rooms.get(s, room.name), deal["id"])
+        left = await deals.deal_remaining(s, await rooms.get(s, room.name), deal["id"])
         assert await s.scalar(select(func.count()).select_from(Reservation)) == 0
     assert left == 3
 
@@ -177,7 +177,7 @@ async def test_a_viewer_buys_no_more_than_the_deals_limit_per_viewer(client, dat
     assert third.status_code == 409
     assert third.json()["error"]["message"] == "This flash deal sells at most 2 per viewer."
     async with databases.session("main", write=False) as s:
-        assert await commerce.deal_remaining(s, await rooms.get(s, room.name), deal["id"]) == 6
+        assert await deals.deal_remaining(s, await rooms.get(s, room.name), deal["id"]) == 6
 
 
 async def test_a_declined_card_does_not_use_up_the_viewers_share_of_a_deal(client, app, databases):
@@ -222,7 +222,7 @@ async def test_five_hundred_viewers_racing_for_a_hundred_units_get_exactly_a_hun
     async with databases.session("main", write=False) as s:
         paid = select(func.count()).select_from(Order).where(Order.status == "paid")
         assert await s.scalar(paid) == units
-        assert await commerce.deal_remaining(s, await rooms.get(s, room.name), deal["id"]) == 0
+        assert await deals.deal_remaining(s, await rooms.get(s, room.name), deal["id"]) == 0
         assert await s.scalar(select(func.count()).select_from(Reservation)) == 0
     assert await shelf(databases) == 50  # the shelf never lent the deal a unit more
 

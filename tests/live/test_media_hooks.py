@@ -9,7 +9,6 @@ import json
 import logging
 import shutil
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,84 +16,28 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
 from typer.testing import CliRunner
 
 from shoptide.cli import app as cli
 from shoptide.db import Databases, utcnow
-from shoptide.events import OutboxEvent
 from shoptide.live import media, rooms
 from shoptide.live.models import LiveRoom, RoomPin
 from shoptide.settings import Settings
-from tests import factories
-from tests.live import support
+from tests.live.media_support import (
+    RecordingHub,
+    event_types,
+    hub,
+    load,
+    publish,
+    publish_done,
+    record_done,
+    scheduled_room,
+)
 from tests.live.support import LiveRoom as Room
-from tests.pages import BROWSER, csrf_token, sign_in_merchant
+
+__all__ = ["hub"]  # the fixture, used by name
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is missing")
-
-
-async def scheduled_room(
-    databases: Databases, *, market: str = "US", rehearsal: bool = False
-) -> Room:
-    room = await support.room(databases, market=market, live=False, products=1)
-    if rehearsal:
-        async with media.room_session(databases, room.public_name) as session:
-            waiting = await rooms.get(session, room.public_name)
-            await media.set_rehearsal(session, waiting, rehearsal=True)
-    return room
-
-
-async def load(databases: Databases, public_name: str) -> LiveRoom:
-    async with media.room_session(databases, public_name, write=False) as session:
-        return await rooms.get(session, public_name)
-
-
-async def event_types(databases: Databases, cell: str) -> list[str]:
-    async with databases.session(cell, write=False) as session:
-        return list(await session.scalars(select(OutboxEvent.type).order_by(OutboxEvent.id)))
-
-
-def hook(settings: Settings) -> dict[str, str]:
-    return {"token": media.hook_token(settings)}
-
-
-async def publish(
-    client: httpx.AsyncClient, settings: Settings, name: str, key: str
-) -> httpx.Response:
-    """What nginx posts when an encoder publishes rtmp://HOST/live/NAME?key=KEY."""
-    form = {"app": "live", "call": "publish", "name": name, "type": "live", "key": key}
-    return await client.post("/media-hooks/rtmp/publish", params=hook(settings), data=form)
-
-
-async def publish_done(client: httpx.AsyncClient, settings: Settings, name: str) -> httpx.Response:
-    form = {"app": "live", "call": "publish_done", "name": name}
-    return await client.post("/media-hooks/rtmp/publish-done", params=hook(settings), data=form)
-
-
-async def record_done(
-    client: httpx.AsyncClient, settings: Settings, name: str, path: Path | str
-) -> httpx.Response:
-    form = {"app": "live", "call": "record_done", "name": name, "path": str(path)}
-    return await client.post("/media-hooks/rtmp/record-done", params=hook(settings), data=form)
-
-
-class RecordingHub:
-    """Stands in for app.state.live_hub: keeps what would go to the room's sockets."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, dict[str, Any]]] = []
-
-    async def publish(self, room: str, message: dict[str, Any]) -> None:
-        self.sent.append((room, message))
-
-
-@pytest.fixture
-def hub(app: FastAPI) -> Iterator[RecordingHub]:
-    # by hand: monkeypatch can't see Starlette State's attributes and would delete the real hub
-    real, app.state.live_hub = app.state.live_hub, RecordingHub()
-    yield app.state.live_hub
-    app.state.live_hub = real
 
 
 # --- publishing ------------------------------------------------------------------------------
@@ -410,160 +353,6 @@ def test_pages_find_the_video_where_the_settings_say(settings: Settings) -> None
     assert media.hls_url(without, room) is None
     assert not media.video_available(without)
     assert media.replay_url(settings, room) is None
-
-
-# --- the host's stream panel -----------------------------------------------------------------
-
-
-async def host_signed_in(client: httpx.AsyncClient, room: Room) -> str:
-    return await sign_in_merchant(client, room.host.email)
-
-
-def panel(room: Room) -> str:
-    return f"/seller/live/{room.public_name}/stream"
-
-
-async def test_the_panel_shows_the_encoder_settings_but_never_the_key(
-    client: httpx.AsyncClient, databases: Databases, settings: Settings
-) -> None:
-    room = await scheduled_room(databases)
-    await host_signed_in(client, room)
-
-    page = await client.get(panel(room))
-
-    assert page.status_code == 200
-    assert settings.rtmp_public_url in page.text
-    assert f"{room.public_name}?key=…{room.key[-4:]}" in page.text
-    assert room.key not in page.text
-
-
-async def test_a_new_key_is_shown_once_and_replaces_the_old_one(
-    client: httpx.AsyncClient, databases: Databases, settings: Settings
-) -> None:
-    room = await scheduled_room(databases)
-    token = await host_signed_in(client, room)
-
-    rotated = await client.post(f"{panel(room)}/key", data={"csrf_token": token})
-
-    assert rotated.status_code == 200
-    shown = rotated.text.split(f'value="{room.public_name}?key=', 1)[1].split('"', 1)[0]
-    assert shown != room.key
-    assert shown not in (await client.get(panel(room))).text
-    assert (await publish(client, settings, room.public_name, room.key)).status_code == 403
-    assert (await publish(client, settings, room.public_name, shown)).status_code == 200
-
-
-async def test_htmx_gets_the_panel_alone(client: httpx.AsyncClient, databases: Databases) -> None:
-    room = await scheduled_room(databases)
-    token = await host_signed_in(client, room)
-
-    rotated = await client.post(
-        f"{panel(room)}/key", data={"csrf_token": token}, headers={"HX-Request": "true"}
-    )
-
-    assert rotated.status_code == 200
-    assert rotated.text.lstrip().startswith('<section id="stream-panel"')
-
-
-async def test_a_revoked_key_stops_any_encoder_from_starting_the_room(
-    client: httpx.AsyncClient, databases: Databases, settings: Settings
-) -> None:
-    room = await scheduled_room(databases)
-    token = await host_signed_in(client, room)
-
-    revoked = await client.post(f"{panel(room)}/key/revoke", data={"csrf_token": token})
-
-    assert revoked.status_code == 303
-    assert revoked.headers["location"] == f"/seller/live/{room.public_name}"  # the console
-    assert "No stream key" in (await client.get(panel(room))).text
-    assert (await publish(client, settings, room.public_name, room.key)).status_code == 403
-
-
-async def test_the_host_rehearses_then_opens_the_room_to_viewers(
-    client: httpx.AsyncClient, databases: Databases, settings: Settings, hub: RecordingHub
-) -> None:
-    room = await scheduled_room(databases)
-    token = await host_signed_in(client, room)
-
-    chose = await client.post(
-        f"{panel(room)}/rehearsal", data={"csrf_token": token, "rehearsal": "true"}
-    )
-    assert chose.status_code == 303
-    await publish(client, settings, room.public_name, room.key)
-    assert (await load(databases, room.public_name)).status == "rehearsal"
-    opened = await client.post(f"{panel(room)}/open", data={"csrf_token": token})
-
-    assert opened.status_code == 303
-    assert (await load(databases, room.public_name)).status == "live"
-    assert await event_types(databases, "main") == ["LiveRoomStarted"]
-    assert hub.sent[-1] == (room.public_name, {"type": "status", "status": "live"})
-
-
-async def test_rehearsal_cannot_be_switched_once_the_stream_started(
-    client: httpx.AsyncClient, databases: Databases, settings: Settings
-) -> None:
-    room = await scheduled_room(databases)
-    token = await host_signed_in(client, room)
-    await publish(client, settings, room.public_name, room.key)
-
-    refused = await client.post(
-        f"{panel(room)}/rehearsal", data={"csrf_token": token, "rehearsal": "true"}
-    )
-
-    assert refused.status_code == 409
-    assert "only before the stream starts" in refused.text
-    assert (await load(databases, room.public_name)).rehearsal is False
-
-
-async def test_ending_the_live_ends_the_room_even_when_nginx_is_unreachable(
-    client: httpx.AsyncClient,
-    databases: Databases,
-    settings: Settings,
-    hub: RecordingHub,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(settings, "media_control_url", "http://127.0.0.1:9/control")
-    room = await scheduled_room(databases)
-    token = await host_signed_in(client, room)
-    await publish(client, settings, room.public_name, room.key)
-
-    ended = await client.post(f"{panel(room)}/end", data={"csrf_token": token})
-
-    assert ended.status_code == 303
-    gone = await load(databases, room.public_name)
-    assert gone.status == "ended"
-    assert gone.stream_key_hash is None
-    assert hub.sent[-1] == (room.public_name, {"type": "status", "status": "ended"})
-    # nginx reports the dropped stream afterwards; the room stays ended
-    assert (await publish_done(client, settings, room.public_name)).status_code == 200
-    assert (await load(databases, room.public_name)).status == "ended"
-
-
-async def test_another_shops_merchant_cannot_touch_the_stream(
-    client: httpx.AsyncClient, databases: Databases
-) -> None:
-    room = await scheduled_room(databases)
-    stranger = await factories.merchant(databases)
-    token = await sign_in_merchant(client, stranger.email)
-
-    looked = await client.get(panel(room), headers=BROWSER)
-    rotated = await client.post(f"{panel(room)}/key", data={"csrf_token": token})
-
-    assert (looked.status_code, rotated.status_code) == (403, 403)
-    assert room.key[-4:] not in looked.text
-
-
-async def test_stream_forms_need_the_csrf_token(
-    client: httpx.AsyncClient, databases: Databases, settings: Settings
-) -> None:
-    room = await scheduled_room(databases)
-    await host_signed_in(client, room)
-    assert await csrf_token(client, panel(room))
-
-    forged = await client.post(f"{panel(room)}/key/revoke", data={"csrf_token": "forged"})
-
-    assert forged.status_code == 403
-    assert (await publish(client, settings, room.public_name, room.key)).status_code == 200
 
 
 # --- the media server's configuration --------------------------------------------------------

@@ -3,7 +3,7 @@ viewers; a muted viewer keeps watching but can't comment."""
 
 from sqlalchemy import select
 
-from shoptide.live import rooms, service
+from shoptide.live import flows, service
 from shoptide.live.models import RoomComment, RoomModerator, RoomMute
 from tests import factories
 from tests.live import support
@@ -13,7 +13,7 @@ from tests.pages import BROWSER, sign_in_merchant
 
 async def said(databases, room: support.LiveRoom, account: factories.Account, body: str) -> int:
     """A comment already in the room (written through the service, no rate limit to wait on)."""
-    async with rooms.in_room(databases, room.public_name, write=True) as scope:
+    async with flows.in_room(databases, room.public_name, write=True) as scope:
         author = service.Participant(
             "viewer", account.email.split("@")[0], account.id, account.cell
         )
@@ -85,7 +85,7 @@ async def test_the_host_unmutes_from_the_console(app, client, databases):
     room = await support.room(databases)
     spammer = await factories.shopper(databases)
     comment_id = await said(databases, room, spammer, "follow my shop!!!")
-    async with rooms.in_room(databases, room.public_name, write=True) as scope:
+    async with flows.in_room(databases, room.public_name, write=True) as scope:
         await service.mute_author(scope, service.Participant("host"), comment_id)
     token = await sign_in_merchant(client, room.host.email)
     console = await client.get(f"/seller/live/{room.public_name}", headers=BROWSER)

@@ -12,11 +12,12 @@ from sqlalchemy import func, select, update
 
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Passwords
-from shoptide.affiliate import creators
+from shoptide.creators import service as creators
 from shoptide.db import Databases
 from shoptide.errors import InvalidInput
 from shoptide.events import Delivery, OutboxEvent
 from shoptide.markets import service as markets_service
+from shoptide.orders import refunds
 from shoptide.orders import service as orders_service
 from shoptide.orders.models import Order, OrderLine, OrderLineRefund, OrderStatusChange
 from shoptide.payments.models import Refund
@@ -162,7 +163,7 @@ async def test_the_refund_limit_is_decided_in_sql_not_by_what_was_read(databases
             .values(refunded_minor=2500)
         )
         with pytest.raises(InvalidInput, match=r"at most \$5\.00 on this line"):
-            await orders_service.refund_line(
+            await refunds.refund_line(
                 s, loaded, market=us, line_id=order.line_id, amount_minor=1000, reason="refund"
             )
 

@@ -1,78 +1,51 @@
 from fastapi import APIRouter, Request, status
 
-from shoptide.accounts import service
+from shoptide.accounts import flows, service
 from shoptide.accounts.schemas import (
+    AddressIn,
     AddressRead,
     ShopperCreate,
     TokenRead,
     TokenRequest,
     UserRead,
 )
-from shoptide.checkout.schemas import AddressIn
 from shoptide.deps import (
     CellRead,
     CellWrite,
     CurrentShopper,
     CurrentUser,
     DatabasesDep,
-    GlobalRead,
-    SettingsDep,
 )
-from shoptide.markets import service as markets_service
-from shoptide.settings import GLOBAL_CELL
 
 public_router = APIRouter(tags=["accounts"])
 router = APIRouter(tags=["accounts"])
 
 
 @public_router.post("/auth/token", response_model=TokenRead)
-async def issue_token(
-    body: TokenRequest,
-    request: Request,
-    databases: DatabasesDep,
-    settings: SettingsDep,
-    global_: GlobalRead,
-) -> TokenRead:
+async def issue_token(body: TokenRequest, request: Request, databases: DatabasesDep) -> TokenRead:
     """Exchange email and password for a bearer token."""
-    roles: tuple[str, ...]
-    if body.market:
-        market = await markets_service.get(global_, body.market)
-        cell, roles = settings.cell_of_market(market.code), ("shopper",)
-    else:
-        cell, roles = GLOBAL_CELL, ("merchant", "operator")
-    async with databases.session(cell) as session:
-        user = await service.authenticate(
-            session,
-            email=body.email,
-            password=body.password,
-            passwords=request.app.state.passwords,
-            roles=roles,
-        )
-        return TokenRead(token=await service.issue_token(session, user=user, cell=cell))
+    token = await flows.issue_token(
+        databases,
+        email=body.email,
+        password=body.password,
+        market=body.market,
+        passwords=request.app.state.passwords,
+    )
+    return TokenRead(token=token)
 
 
 @public_router.post("/auth/register", response_model=TokenRead, status_code=status.HTTP_201_CREATED)
-async def register(
-    body: ShopperCreate,
-    request: Request,
-    databases: DatabasesDep,
-    settings: SettingsDep,
-    global_: GlobalRead,
-) -> TokenRead:
+async def register(body: ShopperCreate, request: Request, databases: DatabasesDep) -> TokenRead:
     """Create a shopper account in a market; returns a token for it."""
-    market = await markets_service.get(global_, body.market)
-    cell = settings.cell_of_market(market.code)
-    async with databases.session(cell) as session:
-        user = await service.create(
-            session,
-            email=body.email,
-            password=body.password,
-            display_name=body.display_name,
-            role="shopper",
-            market_code=market.code,
-            passwords=request.app.state.passwords,
-        )
-        return TokenRead(token=await service.issue_token(session, user=user, cell=cell))
+    token = await flows.register_shopper(
+        databases,
+        market=body.market,
+        email=body.email,
+        password=body.password,
+        display_name=body.display_name,
+        passwords=request.app.state.passwords,
+    )
+    return TokenRead(token=token)
 
 
 @router.get("/me", response_model=UserRead)

@@ -26,8 +26,14 @@ class User(Base):
         return f"{self.display_name} <{self.email}>"
 
 
+ADDRESS_FIELDS = ("full_name", "line1", "line2", "city", "postal_code", "country_code", "phone")
+
+
 class Address(Base):
+    """An address in a shopper's book: each address (every field the same) once per shopper."""
+
     __tablename__ = "address"
+    __table_args__ = (UniqueConstraint("user_id", *ADDRESS_FIELDS, name="uq_address_same"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(

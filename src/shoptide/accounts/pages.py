@@ -3,45 +3,26 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from shoptide.accounts import notifications, service
-from shoptide.affiliate import attribution
-from shoptide.db import Databases
+from shoptide.accounts import flows, notifications
 from shoptide.deps import (
     CellRead,
     CellWrite,
     CsrfChecked,
     CurrentShopper,
     DatabasesDep,
-    SettingsDep,
 )
 from shoptide.errors import DomainError
-from shoptide.settings import GLOBAL_CELL
 from shoptide.web.rendering import PageDep
+from shoptide.web.sessions import sign_in, sign_in_shopper
 
 public_router = APIRouter()
 router = APIRouter()  # signed-in shoppers
 
-BUSINESS_ROLES = {"business": ("merchant", "operator"), "creator": ("creator",)}  # global cell
 HOME_OF_ROLE = {"merchant": "/seller", "creator": "/creator", "operator": "/admin"}
 
 
 def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
-
-
-def sign_in(request: Request, user_id: int, cell: str) -> None:
-    """Start a signed-in session (the creators' sign-up uses it too)."""
-    csrf = request.session.get("csrf")
-    market = request.session.get("market")
-    request.session.clear()  # a fresh session on sign-in (no fixation)
-    request.session.update({"uid": user_id, "cell": cell, "csrf": csrf, "market": market})
-
-
-async def _sign_in_shopper(request: Request, databases: Databases, user_id: int, cell: str) -> None:
-    """A creator's link the shopper followed before signing in counts from now on."""
-    remembered = request.session.pop(attribution.REMEMBERED, None)
-    sign_in(request, user_id, cell)
-    await attribution.apply_remembered(databases, remembered, shopper_id=user_id, cell=cell)
 
 
 @public_router.get("/signin", response_class=HTMLResponse)
@@ -54,7 +35,6 @@ async def signin(
     request: Request,
     page: PageDep,
     databases: DatabasesDep,
-    settings: SettingsDep,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=200)],
     account: Annotated[str, Form(pattern="^(shopper|business|creator)$")] = "shopper",
@@ -63,20 +43,14 @@ async def signin(
     """Shoppers are looked up in the picked market's cell first, then the others, and the
     page switches to their market; merchants, creators and operators live in the global
     cell."""
-    roles: tuple[str, ...]
-    if account == "shopper":
-        home = databases.home_cell(settings.cell_of_market(page.market.code))
-        cells, roles = [home, *databases.each_cell()], ("shopper",)
-    else:
-        cells, roles = [GLOBAL_CELL], BUSINESS_ROLES[account]
     try:
-        user, cell = await service.authenticate_anywhere(
+        user, cell = await flows.sign_in(
             databases,
-            cells,
+            account=account,
+            market_code=page.market.code,
             email=email,
             password=password,
             passwords=request.app.state.passwords,
-            roles=roles,
         )
     except DomainError as exc:
         return page.render(
@@ -88,7 +62,7 @@ async def signin(
             next=_safe_next(next),
         )
     if user.role == "shopper":
-        await _sign_in_shopper(request, databases, user.id, cell)
+        await sign_in_shopper(request, user.id, cell)
     else:
         sign_in(request, user.id, cell)
     if user.market_code:
@@ -107,25 +81,19 @@ async def signup(
     request: Request,
     page: PageDep,
     databases: DatabasesDep,
-    settings: SettingsDep,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=200)],
     display_name: Annotated[str, Form(max_length=120)],
 ) -> HTMLResponse | RedirectResponse:
-    cell = settings.cell_of_market(page.market.code)
     try:
-        if "@" not in email:
-            raise DomainError("Enter a valid email address.")
-        async with databases.session(cell) as session:
-            user = await service.create(
-                session,
-                email=email,
-                password=password,
-                display_name=display_name,
-                role="shopper",
-                market_code=page.market.code,
-                passwords=request.app.state.passwords,
-            )
+        user, cell = await flows.sign_up_shopper(
+            databases,
+            market_code=page.market.code,
+            email=email,
+            password=password,
+            display_name=display_name,
+            passwords=request.app.state.passwords,
+        )
     except DomainError as exc:
         return page.render(
             "accounts/signup.html",
@@ -134,7 +102,7 @@ async def signup(
             email=email,
             display_name=display_name,
         )
-    await _sign_in_shopper(request, databases, user.id, cell)
+    await sign_in_shopper(request, user.id, cell)
     page.flash(page.gettext("Welcome to Shoptide, %(name)s!", name=user.display_name))
     return RedirectResponse("/", status_code=303)
 

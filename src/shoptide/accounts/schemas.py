@@ -32,6 +32,17 @@ class UserRead(BaseModel):
     market: str | None
 
 
+class AddressIn(BaseModel):
+    """A shipping address as a shopper types it (the country is their market's)."""
+
+    full_name: str = Field(min_length=1, max_length=120)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str = Field(default="", max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    postal_code: str = Field(min_length=1, max_length=20)
+    phone: str = Field(default="", max_length=40)
+
+
 class AddressRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoptide.accounts.models import Address, ApiToken, User
-from shoptide.db import Databases
-from shoptide.errors import Conflict, InvalidInput, NotFound, NotSignedIn
+from shoptide.accounts.models import ADDRESS_FIELDS, Address, ApiToken, User
+from shoptide.db import flush_unique, upsert, utcnow
+from shoptide.errors import InvalidInput, NotAllowed, NotFound, NotSignedIn
 from shoptide.settings import Settings
 
 TOKEN_PREFIX = "st"
@@ -78,12 +77,7 @@ async def create(
         role=role,
         market_code=market_code,
     )
-    session.add(user)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise Conflict("An account with this email already exists. Sign in instead.") from None
+    await flush_unique(session, "An account with this email already exists. Sign in instead.", user)
     return user
 
 
@@ -102,27 +96,28 @@ async def authenticate(
     return user
 
 
-async def authenticate_anywhere(
-    databases: Databases,
-    cells: Sequence[str],
-    *,
-    email: str,
-    password: str,
-    passwords: Passwords,
-    roles: tuple[str, ...],
-) -> tuple[User, str]:
-    """Find the account in the first of `cells` that has it (a shopper who forgot to pick
-    their market still gets in); returns the user and the cell that holds it."""
-    for cell in dict.fromkeys(cells):
-        async with databases.session(cell, write=False) as session:
-            try:
-                user = await authenticate(
-                    session, email=email, password=password, passwords=passwords, roles=roles
-                )
-            except NotSignedIn:
-                continue
-            return user, cell
-    raise NotSignedIn("Email or password is wrong.")
+# Roles an operator may move a business account between in the console. Shoppers live in
+# their market's cell and creators have a creator profile: neither changes role here.
+CONSOLE_ROLES = ("merchant", "operator")
+
+
+async def change_role(
+    session: AsyncSession, user_id: int, *, role: str, acting_user_id: int | None
+) -> User:
+    """An operator makes a merchant an operator, or an operator a merchant again (never
+    themselves: the console would lock them out mid-change)."""
+    if role not in CONSOLE_ROLES:
+        raise InvalidInput(f"An account can be made {' or '.join(CONSOLE_ROLES)} here.")
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no account {user_id}.")
+    if user.role not in CONSOLE_ROLES:
+        raise InvalidInput(f"{user.email} is a {user.role} account; its role stays as it is.")
+    if user.id == acting_user_id:
+        raise NotAllowed("You can't change your own role; ask another operator.")
+    user.role = role
+    await session.flush()
+    return user
 
 
 async def get(session: AsyncSession, user_id: int) -> User:
@@ -177,21 +172,33 @@ async def get_address(session: AsyncSession, *, user_id: int, address_id: int) -
 
 
 async def add_address(session: AsyncSession, *, user_id: int, **fields: str) -> Address:
-    address = Address(user_id=user_id, **fields)
-    session.add(address)
-    await session.flush()
-    return address
+    """An address in the book; one already there (every field the same) is returned as is."""
+    return await remember_address(session, user_id=user_id, **fields)
 
 
 async def remember_address(
     session: AsyncSession, *, user_id: int, country_code: str, **fields: str
 ) -> Address:
-    """Keep an address in the shopper's book for next time, unless it is already there."""
-    for known in await list_addresses(session, user_id=user_id):
-        same = all(getattr(known, name) == value for name, value in fields.items())
-        if same and known.country_code == country_code:
-            return known
-    return await add_address(session, user_id=user_id, country_code=country_code, **fields)
+    """Keep an address in the shopper's book for next time, unless it is already there.
+
+    One insert-or-ignore on the unique (shopper, every field of the address): two checkouts
+    paid at once with the same new address leave it in the book once."""
+    values = {name: fields.get(name, "") for name in ADDRESS_FIELDS} | {
+        "country_code": country_code
+    }
+    await session.execute(
+        upsert(session, Address)
+        .values(user_id=user_id, created_at=utcnow(), **values)
+        .on_conflict_do_nothing()
+    )
+    known = await session.scalar(
+        select(Address).where(
+            Address.user_id == user_id,
+            *(getattr(Address, name) == value for name, value in values.items()),
+        )
+    )
+    assert known is not None  # inserted now, or there before
+    return known
 
 
 async def find_by_email(session: AsyncSession, email: str) -> User | None:

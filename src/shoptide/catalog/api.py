@@ -1,8 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
-from shoptide.catalog import service
+from shoptide.catalog import flows, service, shelf
+from shoptide.catalog.images import image_url
 from shoptide.catalog.models import Listing, Product
 from shoptide.catalog.schemas import (
     CategoryRead,
@@ -30,10 +31,6 @@ from shoptide.markets.models import Market
 
 public_router = APIRouter(tags=["catalog"])
 router = APIRouter(prefix="/seller", tags=["seller: products"])
-
-
-def image_url(filename: str) -> str:
-    return f"/media/{filename}"
 
 
 def _summary(product: Product, price: tuple[int, str] | None, locale: str) -> ProductSummary:
@@ -93,11 +90,10 @@ async def browse_products(
     per_page: Annotated[int, Query(ge=1, le=100)] = 24,
 ) -> ProductPage:
     """Published products with a price in the market (?market=ID or X-Market)."""
-    category_id = (await service.get_category(session, category)).id if category else None
-    shelf = await service.browse(
+    found = await shelf.browse(
         session,
         market=market.code,
-        category_id=category_id,
+        category=category,
         query=q,
         sort=sort,
         page=page,
@@ -106,11 +102,11 @@ async def browse_products(
     return ProductPage(
         items=[
             _summary(i.product, (i.price_from.amount, i.price_from.currency), market.locale)
-            for i in shelf.items
+            for i in found.items
         ],
-        page=shelf.page,
-        per_page=shelf.per_page,
-        total=shelf.total,
+        page=found.page,
+        per_page=found.per_page,
+        total=found.total,
     )
 
 
@@ -128,12 +124,23 @@ async def get_product(
 # --- Seller Center -----------------------------------------------------------------------
 
 
-async def _seller_read(
-    session: GlobalWrite | GlobalRead, product: Product, market: Market
-) -> ProductRead:
-    by_variant = await service.listings_by_variant(session, product.id)
-    listings = {vid: rows[0] for vid, rows in by_variant.items()}
-    return _product_read(product, listings, None, market.locale)
+def _seller_read(found: flows.ShopProduct, market: Market) -> ProductRead:
+    listings = {vid: rows[0] for vid, rows in found.listings.items()}
+    return _product_read(found.product, listings, None, market.locale)
+
+
+async def _own_product(product_id: int, seat: CurrentSeat, session: GlobalWrite) -> Product:
+    """The shop's own product, in the request's write session (another shop's is a 404)."""
+    return await service.get_for_shop(session, product_id, shop_id=seat.shop.id)
+
+
+OwnProduct = Annotated[Product, Depends(_own_product)]
+
+
+async def _changed(session: GlobalWrite, product: Product, market: Market) -> ProductRead:
+    """A changed product read back: its prices in every market, as the shop sees it."""
+    found = flows.ShopProduct(product, await service.listings_by_variant(session, product.id))
+    return _seller_read(found, market)
 
 
 @router.get("/products", response_model=list[ProductSummary])
@@ -151,46 +158,32 @@ async def create_product(
     body: ProductCreate, seat: CurrentSeat, databases: DatabasesDep, market: CurrentMarket
 ) -> ProductRead:
     """Create a draft product with variants, per-market prices and stock."""
-    product = await service.create_with_stock(databases, shop_id=seat.shop.id, data=body)
-    async with databases.session("global", write=False) as session:
-        return await _seller_read(
-            session, await service.get_for_shop(session, product.id, shop_id=seat.shop.id), market
-        )
+    found = await flows.create_for_shop(databases, shop_id=seat.shop.id, data=body)
+    return _seller_read(found, market)
 
 
 @router.get("/products/{product_id}", response_model=ProductRead)
 async def get_my_product(
-    product_id: int, seat: CurrentSeat, session: GlobalRead, market: CurrentMarket
+    product_id: int, seat: CurrentSeat, databases: DatabasesDep, market: CurrentMarket
 ) -> ProductRead:
-    product = await service.get_for_shop(session, product_id, shop_id=seat.shop.id)
-    return await _seller_read(session, product, market)
+    found = await flows.shop_product(databases, shop_id=seat.shop.id, product_id=product_id)
+    return _seller_read(found, market)
 
 
 @router.patch("/products/{product_id}", response_model=ProductRead)
 async def update_product(
-    product_id: int,
-    body: ProductUpdate,
-    seat: CurrentSeat,
-    session: GlobalWrite,
-    market: CurrentMarket,
+    body: ProductUpdate, product: OwnProduct, session: GlobalWrite, market: CurrentMarket
 ) -> ProductRead:
-    product = await service.get_for_shop(session, product_id, shop_id=seat.shop.id)
     await service.update(session, product, data=body)
-    return await _seller_read(session, product, market)
+    return await _changed(session, product, market)
 
 
 @router.put("/products/{product_id}/prices/{sku}", response_model=ProductRead)
 async def set_price(
-    product_id: int,
-    sku: str,
-    body: PriceIn,
-    seat: CurrentSeat,
-    session: GlobalWrite,
-    market: CurrentMarket,
+    sku: str, body: PriceIn, product: OwnProduct, session: GlobalWrite, market: CurrentMarket
 ) -> ProductRead:
-    product = await service.get_for_shop(session, product_id, shop_id=seat.shop.id)
     await service.set_price(session, product, sku=sku, price=body)
-    return await _seller_read(session, product, market)
+    return await _changed(session, product, market)
 
 
 @router.put("/products/{product_id}/stock", response_model=ProductRead)
@@ -199,29 +192,28 @@ async def set_stock(
     body: StockUpdate,
     seat: CurrentSeat,
     databases: DatabasesDep,
-    session: GlobalRead,
     market: CurrentMarket,
 ) -> ProductRead:
-    product = await service.get_for_shop(session, product_id, shop_id=seat.shop.id)
-    await service.set_stock(
-        databases, session, product, sku=body.sku, market=body.market, available=body.available
+    found = await flows.set_stock(
+        databases, shop_id=seat.shop.id, product_id=product_id, level=body
     )
-    return await _seller_read(session, product, market)
+    return _seller_read(found, market)
+
+
+async def _set_status(
+    session: GlobalWrite, product: Product, market: Market, status: str
+) -> ProductRead:
+    await service.set_status(session, product, status=status)
+    return await _changed(session, product, market)
 
 
 @router.post("/products/{product_id}/publish", response_model=ProductRead)
-async def publish(
-    product_id: int, seat: CurrentSeat, session: GlobalWrite, market: CurrentMarket
-) -> ProductRead:
-    product = await service.get_for_shop(session, product_id, shop_id=seat.shop.id)
-    await service.set_status(session, product, status="published")
-    return await _seller_read(session, product, market)
+async def publish(product: OwnProduct, session: GlobalWrite, market: CurrentMarket) -> ProductRead:
+    return await _set_status(session, product, market, "published")
 
 
 @router.post("/products/{product_id}/unpublish", response_model=ProductRead)
 async def unpublish(
-    product_id: int, seat: CurrentSeat, session: GlobalWrite, market: CurrentMarket
+    product: OwnProduct, session: GlobalWrite, market: CurrentMarket
 ) -> ProductRead:
-    product = await service.get_for_shop(session, product_id, shop_id=seat.shop.id)
-    await service.set_status(session, product, status="draft")
-    return await _seller_read(session, product, market)
+    return await _set_status(session, product, market, "draft")

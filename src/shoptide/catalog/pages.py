@@ -1,15 +1,14 @@
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoptide.affiliate import attribution
-from shoptide.affiliate.models import Creator
-from shoptide.catalog import service
-from shoptide.checkout.models import MAX_LINE_QUANTITY
+from shoptide.catalog import service, shelf
+from shoptide.db import Databases
 from shoptide.deps import CellRead, DatabasesDep, GlobalRead
-from shoptide.inventory import service as inventory_service
-from shoptide.web.rendering import PageDep
+from shoptide.web.rendering import Page, PageDep
 
 public_router = APIRouter()
 
@@ -19,28 +18,26 @@ PageParam = Annotated[int, Query(ge=1, le=10_000)]
 
 @public_router.get("/", response_class=HTMLResponse)
 async def home(page: PageDep, session: GlobalRead) -> HTMLResponse:
-    shelf = await service.browse(session, market=page.market.code, per_page=24)
-    return page.render(
-        "catalog/home.html", shelf=shelf, categories=await service.list_categories(session)
-    )
+    found = await shelf.shelf_page(session, market=page.market.code, per_page=24)
+    return page.render("catalog/home.html", shelf=found.shelf, categories=found.categories)
 
 
 @public_router.get("/c/{slug}", response_class=HTMLResponse)
 async def category(
     slug: str, page: PageDep, session: GlobalRead, sort: SortParam = "popular", p: PageParam = 1
 ) -> HTMLResponse:
-    chosen = await service.get_category(session, slug)
-    shelf = await service.browse(
-        session, market=page.market.code, category_id=chosen.id, sort=sort, page=p
+    found = await shelf.shelf_page(
+        session, market=page.market.code, category=slug, sort=sort, page=p
     )
+    chosen = found.shelf.category
     return page.render(
         "catalog/shelf.html",
-        shelf=shelf,
-        heading=chosen.name,
+        shelf=found.shelf,
+        heading=chosen.name if chosen else "",
         sort=sort,
-        sorts=service.SORTS,
+        sorts=shelf.SORTS,
         base_url=f"/c/{slug}?sort={sort}",
-        categories=await service.list_categories(session),
+        categories=found.categories,
         current=chosen,
     )
 
@@ -53,20 +50,29 @@ async def search(
     sort: SortParam = "popular",
     p: PageParam = 1,
 ) -> HTMLResponse:
-    shelf = await service.browse(
+    found = await shelf.shelf_page(
         session, market=page.market.code, query=q or None, sort=sort, page=p
     )
     return page.render(
         "catalog/shelf.html",
-        shelf=shelf,
+        shelf=found.shelf,
         heading=page.gettext("Results for “%(q)s”", q=q) if q else page.gettext("All products"),
         q=q,
         sort=sort,
-        sorts=service.SORTS,
+        sorts=shelf.SORTS,
         base_url=f"/search?q={q}&sort={sort}",
-        categories=await service.list_categories(session),
+        categories=found.categories,
         current=None,
     )
+
+
+# Who recommended the product to the shopper: the creator whose link (?creator=code) they
+# followed, or whose touch is in force for them. Creators stand above the catalog, so the
+# app hands that step in as `app.state.product_recommender`; without one, no one is shown.
+# (databases, the global session, the market's cell session, the page, product id, code)
+ProductRecommender = Callable[
+    [Databases, AsyncSession, AsyncSession, Page, int, str | None], Awaitable[object | None]
+]
 
 
 @public_router.get("/p/{product_id}", response_class=HTMLResponse)
@@ -80,30 +86,19 @@ async def product(
 ) -> HTMLResponse:
     """With ?creator=code (a creator's link) the creator touches the shopper: shown as who
     recommended the product, and credited when it is added to the cart."""
-    item, listings = await service.get_for_market(session, product_id, market=page.market.code)
-    recommender: Creator | None
-    if creator is not None:
-        recommender = await attribution.follow(
-            databases,
-            session,
-            page.request.session,
-            user=page.user,
-            code=creator,
-            product_id=product_id,
-            source_kind="link",
-        )
-    else:
-        recommender = await attribution.recommender(
-            cell, session, user=page.user, product_id=product_id, market=page.market
-        )
-    stock = await inventory_service.levels(cell, listings, market=page.market.code)
-    variants = [v for v in item.variants if v.id in listings]
+    found = await service.on_sale(session, cell, product_id, market=page.market.code)
+    recommend: ProductRecommender | None = getattr(
+        page.request.app.state, "product_recommender", None
+    )
+    recommender = (
+        await recommend(databases, session, cell, page, product_id, creator) if recommend else None
+    )
     return page.render(
         "catalog/product.html",
-        product=item,
-        variants=variants,
-        listings=listings,
-        stock=stock,
-        max_quantity=MAX_LINE_QUANTITY,
+        product=found.product,
+        variants=found.variants,
+        listings=found.listings,
+        stock=found.stock,
+        max_quantity=service.MAX_LINE_QUANTITY,
         recommender=recommender,
     )

@@ -1,50 +1,26 @@
-"""Catalog behaviour. Runs on the global cell's session."""
+"""Catalog behaviour: categories, products, their variants and prices per market. Runs on
+the global cell's session; use cases that also write stock in the market cells are in
+flows.py, the shop window's pages in shelf.py, pictures in images.py."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, SQLColumnExpression, func, select
+from sqlalchemy import Select, select
 from sqlalchemy import update as sql_update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from shoptide import events
 from shoptide.catalog.models import Category, Listing, Product, ProductImage, Variant
 from shoptide.catalog.schemas import PriceIn, ProductCreate, ProductUpdate, VariantIn
-from shoptide.db import Databases
-from shoptide.errors import Conflict, InvalidInput, NotFound
-from shoptide.i18n import N_
+from shoptide.db import flush_unique
+from shoptide.errors import InvalidInput, NotFound
 from shoptide.inventory import service as inventory_service
 from shoptide.markets import service as markets_service
 from shoptide.money import Money
-from shoptide.settings import GLOBAL_CELL
 
-SORTS = {  # labels in English; shopper pages translate them (N_ marks them for pybabel)
-    "popular": N_("Popular"),
-    "price_asc": N_("Price: low to high"),
-    "price_desc": N_("Price: high to low"),
-    "newest": N_("Newest"),
-}
-
-
-@dataclass
-class ShelfItem:
-    product: Product
-    price_from: Money
-
-
-@dataclass
-class Shelf:
-    items: list[ShelfItem]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+MAX_LINE_QUANTITY = 99  # units of one variant a shopper may buy in one cart line
 
 
 async def list_categories(session: AsyncSession) -> Sequence[Category]:
@@ -58,60 +34,6 @@ async def get_category(session: AsyncSession, slug: str) -> Category:
     if category is None:
         raise NotFound(f"There is no category {slug!r}.")
     return category
-
-
-async def browse(
-    session: AsyncSession,
-    *,
-    market: str,
-    category_id: int | None = None,
-    query: str | None = None,
-    sort: str = "popular",
-    page: int = 1,
-    per_page: int = 24,
-) -> Shelf:
-    """Published products with a price in the market, with their lowest price."""
-    price_from = func.min(Listing.price_minor).label("price_from")
-    base = (
-        select(Product.id, price_from, Listing.currency)
-        .join(Listing, Listing.product_id == Product.id)
-        .where(Listing.market_code == market, Product.status == "published")
-        .group_by(Product.id, Listing.currency)
-    )
-    if category_id is not None:
-        base = base.where(Product.category_id == category_id)
-    if query:
-        base = base.where(Product.title.ilike(f"%{query.strip()}%"))
-    total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    orderings: dict[str, tuple[SQLColumnExpression[Any], ...]] = {
-        "price_asc": (price_from.asc(), Product.id),
-        "price_desc": (price_from.desc(), Product.id),
-        "newest": (Product.created_at.desc(), Product.id.desc()),
-    }
-    order = orderings.get(sort, (Product.popularity.desc(), Product.id))
-    rows = (
-        await session.execute(
-            base.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)
-        )
-    ).all()
-    products = await _products_with_images([row[0] for row in rows], session)
-    items = [ShelfItem(products[pid], Money(int(minor), currency)) for pid, minor, currency in rows]
-    return Shelf(items=items, total=total, page=page, per_page=per_page)
-
-
-async def _products_with_images(ids: list[int], session: AsyncSession) -> dict[int, Product]:
-    if not ids:
-        return {}
-    rows = await session.scalars(
-        select(Product)
-        .where(Product.id.in_(ids))
-        .options(
-            selectinload(Product.images),
-            selectinload(Product.category),
-            selectinload(Product.variants),  # the shelf card says "from" for several variants
-        )
-    )
-    return {product.id: product for product in rows}
 
 
 def _full_product() -> Select[Product]:
@@ -129,6 +51,27 @@ async def get_for_market(
     if product is None or product.status != "published" or not listings:
         raise NotFound("This product isn't available in your market.")
     return product, listings
+
+
+@dataclass(frozen=True)
+class OnSale:
+    """A published product as its page shows it in a market: the variants with a price
+    there, their listings and their units available (by variant id)."""
+
+    product: Product
+    variants: list[Variant]
+    listings: dict[int, Listing]
+    stock: dict[int, int]
+
+
+async def on_sale(
+    session: AsyncSession, cell: AsyncSession, product_id: int, *, market: str
+) -> OnSale:
+    """get_for_market with the stock of the market's cell (`cell`), or NotFound."""
+    product, listings = await get_for_market(session, product_id, market=market)
+    stock = await inventory_service.levels(cell, listings, market=market)
+    variants = [v for v in product.variants if v.id in listings]
+    return OnSale(product, variants, listings, stock)
 
 
 async def listings_of_product(
@@ -376,11 +319,7 @@ async def create(session: AsyncSession, *, shop_id: int, data: ProductCreate) ->
     session.add(product)
     for position, variant_data in enumerate(data.variants):
         product.variants.append(await _build_variant(session, product, variant_data, position))
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise Conflict("One of these SKUs is already in use. SKUs must be unique.") from None
+    await flush_unique(session, "One of these SKUs is already in use. SKUs must be unique.")
     return product
 
 
@@ -398,9 +337,7 @@ async def update(session: AsyncSession, product: Product, *, data: ProductUpdate
 async def set_price(
     session: AsyncSession, product: Product, *, sku: str, price: PriceIn
 ) -> Listing:
-    variant = next((v for v in product.variants if v.sku == sku), None)
-    if variant is None:
-        raise NotFound(f"SKU {sku!r} is not a variant of this product.")
+    variant = variant_of(product, sku)
     market, money = await _price_to_minor(session, price)
     listing = await session.scalar(
         select(Listing).where(Listing.variant_id == variant.id, Listing.market_code == market)
@@ -419,12 +356,55 @@ async def set_price(
     return listing
 
 
+PRODUCT_STATUSES = ("draft", "published")
+
+
 async def set_status(session: AsyncSession, product: Product, *, status: str) -> Product:
+    """Publish (shoppers find it where it has a price) or take back to draft; a change is
+    recorded as ProductStatusChanged, whoever makes it (the shop, or an operator)."""
+    if status not in PRODUCT_STATUSES:
+        raise InvalidInput("A product is either a draft or published.")
     if status == "published" and not product.variants:
         raise InvalidInput("Add at least one variant with a price before publishing.")
+    if status != product.status:
+        events.record(
+            session,
+            events.ProductStatusChanged(
+                product_id=product.id,
+                shop_id=product.shop_id,
+                from_status=product.status,
+                to_status=status,
+            ),
+        )
     product.status = status
     await session.flush()
     return product
+
+
+async def set_status_of(
+    session: AsyncSession, product_ids: Sequence[int], *, status: str
+) -> list[Product]:
+    """Operators: the same change for several products of any shop (the console's action)."""
+    products = (await session.scalars(_full_product().where(Product.id.in_(product_ids)))).all()
+    return [await set_status(session, product, status=status) for product in products]
+
+
+def variant_of(product: Product, sku: str) -> Variant:
+    variant = next((v for v in product.variants if v.sku == sku), None)
+    if variant is None:
+        raise NotFound(f"SKU {sku!r} is not a variant of this product.")
+    return variant
+
+
+async def check_stock_allowed(
+    session: AsyncSession, product: Product, *, sku: str, market: str
+) -> Variant:
+    """Stock goes only where the variant has a price: the variant, or NotFound/InvalidInput."""
+    variant = variant_of(product, sku)
+    listings = await listings_of_product(session, product.id, market=market.upper())
+    if variant.id not in listings:
+        raise InvalidInput(f"Set a price for {sku} in {market.upper()} before adding stock there.")
+    return variant
 
 
 async def add_image(session: AsyncSession, product: Product, *, filename: str) -> ProductImage:
@@ -432,55 +412,6 @@ async def add_image(session: AsyncSession, product: Product, *, filename: str) -
     session.add(image)
     await session.flush()
     return image
-
-
-# --- Orchestration across the global cell and market cells --------------------------------
-# Prices live in the global cell and stock in each market's cell: two databases, so these
-# commit the product first (a draft, invisible to shoppers) and then each cell's stock.
-
-
-async def create_with_stock(databases: Databases, *, shop_id: int, data: ProductCreate) -> Product:
-    async with databases.session(GLOBAL_CELL) as session:
-        product = await create(session, shop_id=shop_id, data=data)
-        levels = [
-            (variant.id, market.upper(), available)
-            for variant, variant_data in zip(product.variants, data.variants, strict=True)
-            for market, available in variant_data.stock.items()
-        ]
-    for variant_id, market, available in levels:
-        await _write_stock(databases, variant_id=variant_id, market=market, available=available)
-    return product
-
-
-async def set_stock(
-    databases: Databases,
-    session: AsyncSession,
-    product: Product,
-    *,
-    sku: str,
-    market: str,
-    available: int,
-) -> None:
-    """Set a variant's stock in a market's cell; `session` is the caller's global session."""
-    variant = next((v for v in product.variants if v.sku == sku), None)
-    if variant is None:
-        raise NotFound(f"SKU {sku!r} is not a variant of this product.")
-    listings = await listings_of_product(session, product.id, market=market.upper())
-    if variant.id not in listings:
-        raise InvalidInput(f"Set a price for {sku} in {market.upper()} before adding stock there.")
-    await _write_stock(databases, variant_id=variant.id, market=market.upper(), available=available)
-
-
-async def _write_stock(
-    databases: Databases, *, variant_id: int, market: str, available: int
-) -> None:
-    if not 0 <= available <= 1_000_000:
-        raise InvalidInput("Stock must be between 0 and 1,000,000 units.")
-    cell = databases.settings.cell_of_market(market)
-    async with databases.session(cell) as session:
-        await inventory_service.set_level(
-            session, variant_id=variant_id, market=market, available=available
-        )
 
 
 async def add_sales(session: AsyncSession, sold: Mapping[int, int]) -> None:

@@ -1,12 +1,8 @@
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
-from shoptide.accounts import service as accounts_service
-from shoptide.accounts.service import Principal
 from shoptide.catalog.schemas import money_read
-from shoptide.checkout import service
+from shoptide.checkout import flows, service
 from shoptide.checkout.schemas import (
     CartItemIn,
     CartLineRead,
@@ -14,12 +10,14 @@ from shoptide.checkout.schemas import (
     CartRead,
     CheckoutIn,
     CheckoutRead,
+    IdempotencyKey,
+    attempt_from_body,
+    checkout_response,
+    checkout_responses,
 )
-from shoptide.db import Databases
 from shoptide.deps import (
     CellRead,
     CellWrite,
-    CurrentCell,
     CurrentMarket,
     CurrentShopper,
     DatabasesDep,
@@ -27,11 +25,6 @@ from shoptide.deps import (
     GlobalRead,
     SettingsDep,
 )
-from shoptide.errors import InvalidInput
-from shoptide.markets.models import Market
-from shoptide.orders.models import ShippingAddress
-from shoptide.orders.schemas import order_read
-from shoptide.settings import Settings
 
 router = APIRouter(tags=["cart & checkout"])
 
@@ -110,101 +103,25 @@ async def remove_from_cart(
     return _cart_read(cart, market.locale)
 
 
-async def shipping_address(
-    databases: DatabasesDep, cell: str, user_id: int, market: str, body: CheckoutIn
-) -> ShippingAddress:
-    """The address to ship to: a saved one of the shopper's, or a new one."""
-    if body.address_id is not None:
-        async with databases.session(cell, write=False) as s:
-            saved = await accounts_service.get_address(
-                s, user_id=user_id, address_id=body.address_id
-            )
-        fields = {
-            k: getattr(saved, k)
-            for k in ("full_name", "line1", "line2", "city", "postal_code", "phone")
-        }
-    elif body.address is not None:
-        fields = body.address.model_dump()
-    else:
-        raise InvalidInput("Give a shipping address or the id of a saved one.")
-    return ShippingAddress(country_code=market, **fields)
-
-
-async def attempt_for(
-    databases: Databases,
-    settings: Settings,
-    cell: str,
-    user: Principal,
-    market: Market,
-    body: CheckoutIn,
-    key: str,
-) -> service.Attempt:
-    """A checkout attempt from an API body (its address) and the Idempotency-Key."""
-    address = await shipping_address(databases, cell, user.user_id, market.code, body)
-    return service.Attempt(user.user_id, market, key, address, settings.reservation_ttl)
-
-
-async def save_new_address(
-    databases: DatabasesDep, cell: str, user_id: int, market: str, body: CheckoutIn
-) -> None:
-    """Keep a new address for next time, once it has been used for a paid checkout."""
-    if body.save_address and body.address is not None:
-        async with databases.session(cell) as s:
-            await accounts_service.remember_address(
-                s, user_id=user_id, country_code=market, **body.address.model_dump()
-            )
-
-
-def checkout_response(
-    result: service.CheckoutResult, market: Market, response: Response
-) -> CheckoutRead | JSONResponse:
-    """201 with the orders; 200 for a replayed key; 402 with the reason when declined."""
-    read = CheckoutRead(
-        id=result.checkout.id,
-        status=result.checkout.status,
-        failure_reason=result.checkout.failure_reason,
-        total=money_read(result.checkout.total_minor, result.checkout.currency, market.locale),
-        orders=[order_read(o, market.locale) for o in result.orders],
-    )
-    if result.checkout.status in ("failed", "expired"):
-        return JSONResponse(
-            {
-                "error": {"code": "payment_declined", "message": result.checkout.failure_reason},
-                "checkout": read.model_dump(mode="json"),
-            },
-            status_code=402,
-        )
-    if result.replayed:
-        response.status_code = status.HTTP_200_OK
-    return read
-
-
 @router.post(
     "/checkout",
     response_model=CheckoutRead,
     status_code=status.HTTP_201_CREATED,
-    responses={
-        200: {"description": "Replay of an earlier request with the same key"},
-        402: {"description": "Payment declined; cart and stock unchanged"},
-        409: {"description": "Out of stock"},
-    },
+    responses=checkout_responses(unchanged="cart and stock", conflict="Out of stock"),
 )
 async def checkout(
     body: CheckoutIn,
     response: Response,
     user: CurrentShopper,
     market: CurrentMarket,
-    cell: CurrentCell,
     databases: DatabasesDep,
     gateway: GatewayDep,
     settings: SettingsDep,
-    idempotency_key: Annotated[str, Header(min_length=8, max_length=100)],
+    idempotency_key: IdempotencyKey,
 ) -> CheckoutRead | JSONResponse:
     """Pay for the cart. Send the same Idempotency-Key to retry safely."""
-    attempt = await attempt_for(databases, settings, cell, user, market, body, idempotency_key)
-    result = await service.place(
-        databases, gateway, cell=cell, attempt=attempt, card_number=body.card_number
+    attempt = attempt_from_body(
+        body, key=idempotency_key, shopper_id=user.user_id, market=market, settings=settings
     )
-    if result.paid and not result.replayed:
-        await save_new_address(databases, cell, user.user_id, market.code, body)
+    result = await flows.place(databases, gateway, attempt=attempt, card_number=body.card_number)
     return checkout_response(result, market, response)

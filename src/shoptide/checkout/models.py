@@ -7,7 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shoptide.db import Base, UTCDateTime, utcnow
 
 CHECKOUT_STATUSES = ("pending_payment", "paid", "failed", "expired")
-MAX_LINE_QUANTITY = 99
 
 
 class CartLine(Base):

@@ -1,38 +1,32 @@
-"""Cart and checkout.
+"""The cart, and the checkout's parts that callers build: attempts, purchases, results.
 
-Cart functions take sessions like every service. Completing a checkout talks to the
-payment gateway, and no transaction may stay open across that call, so `place` runs its
-own short units of work: reserve + create orders, then charge, then settle.
+Everything here takes the caller's sessions. Paying is `checkout.flows` (its units of work
+are `checkout.steps`): no transaction may stay open across the call to the gateway.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoptide import events
-from shoptide.affiliate import attribution, creators
-from shoptide.affiliate.touches import Touch
+from shoptide.accounts import service as accounts_service
+from shoptide.accounts.models import Address
 from shoptide.catalog import service as catalog_service
-from shoptide.catalog.service import Sellable
-from shoptide.checkout.models import MAX_LINE_QUANTITY, CartLine, Checkout
+from shoptide.catalog.service import MAX_LINE_QUANTITY, Sellable
+from shoptide.checkout.models import CartLine, Checkout
 from shoptide.content import service as content_service
-from shoptide.db import Databases, rows_updated, utcnow
+from shoptide.creators import service as creators_service
+from shoptide.creators.service import Touch
 from shoptide.errors import InvalidInput, NotFound, OutOfStock
 from shoptide.inventory import service as inventory_service
 from shoptide.inventory.models import SHELF
 from shoptide.markets.models import Market
 from shoptide.money import Money
-from shoptide.orders import service as orders_service
 from shoptide.orders.models import Order
-from shoptide.orders.service import LineDraft, OrderSource, ShippingAddress
-from shoptide.payments import service as payments_service
-from shoptide.payments.gateway import PaymentGateway
+from shoptide.orders.service import OrderSource, ShippingAddress
 from shoptide.payments.models import Payment
-from shoptide.settings import GLOBAL_CELL
 
 
 @dataclass
@@ -79,7 +73,7 @@ async def get_cart(
     variant_ids = [line.variant_id for line in lines]
     sellables = await catalog_service.sellables(global_, variant_ids, market=market.code)
     stock = await inventory_service.levels(cell, variant_ids, market=market.code)
-    recommenders = await creators.by_ids(
+    recommenders = await creators_service.by_ids(
         global_, [line.creator_id for line in lines if line.creator_id is not None]
     )
     cart = Cart(market=market.code, currency=market.currency)
@@ -131,12 +125,14 @@ async def _credit_video(
     if found is not None:
         source = OrderSource("video", *found)
         line.source_kind, line.source_id, line.source_host_id = "video", *found
-        await attribution.touch_from_source(
+        await creators_service.touch_from_source(
             cell,
-            await attribution.creator_hosts(global_, [source]),
+            await creators_service.creator_hosts(global_, [source.host_user_id]),
             shopper_id=line.shopper_id,
             product_id=product_id,
-            source=source,
+            kind=source.kind,
+            source_id=source.id,
+            host_user_id=source.host_user_id,
         )
 
 
@@ -195,7 +191,7 @@ async def set_quantity(
         if add:  # adding (again) stamps the touch in force now; a new quantity keeps it
             _stamp(
                 line,
-                await attribution.in_force(
+                await creators_service.in_force(
                     cell, shopper_id=shopper_id, product_id=sellable.product_id, market=market
                 ),
             )
@@ -203,6 +199,21 @@ async def set_quantity(
         await cell.delete(line)
     await cell.flush()
     return await get_cart(cell, global_, shopper_id=shopper_id, market=market)
+
+
+@dataclass
+class CheckoutPage:
+    """What the checkout form shows: the cart and the shopper's address book."""
+
+    cart: Cart
+    addresses: list[Address]
+
+
+async def checkout_page(
+    cell: AsyncSession, global_: AsyncSession, *, shopper_id: int, market: Market
+) -> CheckoutPage:
+    cart = await get_cart(cell, global_, shopper_id=shopper_id, market=market)
+    return CheckoutPage(cart, await accounts_service.list_addresses(cell, user_id=shopper_id))
 
 
 @dataclass
@@ -215,25 +226,6 @@ class CheckoutResult:
     @property
     def paid(self) -> bool:
         return self.checkout.status == "paid"
-
-
-async def _existing(
-    databases: Databases, cell: str, shopper_id: int, key: str
-) -> CheckoutResult | None:
-    async with databases.session(cell, write=False) as session:
-        checkout = await session.scalar(
-            select(Checkout).where(
-                Checkout.shopper_id == shopper_id, Checkout.idempotency_key == key
-            )
-        )
-        if checkout is None:
-            return None
-        return CheckoutResult(
-            checkout,
-            list(await orders_service.for_checkout(session, checkout.id)),
-            await payments_service.get_payment(session, checkout_id=checkout.id),
-            replayed=True,
-        )
 
 
 @dataclass(frozen=True)
@@ -257,264 +249,37 @@ class Purchase:
 OpenHook = Callable[[AsyncSession, Checkout], Awaitable[None]]
 
 
-def _drafts_by_shop(
-    purchases: Sequence[Purchase],
-) -> dict[int, tuple[list[LineDraft], OrderSource | None]]:
-    by_shop: dict[int, tuple[list[LineDraft], OrderSource | None]] = {}
-    for p in purchases:
-        s = p.sellable
-        drafts, source = by_shop.setdefault(s.shop_id, ([], None))
-        if source is None and p.source is not None:  # an order has one source: the first
-            by_shop[s.shop_id] = (drafts, p.source)
-        drafts.append(
-            LineDraft(
-                product_id=s.product_id,
-                variant_id=s.variant_id,
-                sku=s.sku,
-                title=s.title,
-                variant_label=s.variant_label,
-                unit_price_minor=p.unit_price.amount,
-                quantity=p.quantity,
-                creator_id=p.touch.creator_id if p.touch else None,
-                creator_touched_at=p.touch.touched_at if p.touch else None,
-                creator_source=p.touch.source_kind if p.touch else "",
-                creator_source_id=p.touch.source_id if p.touch else None,
-            )
-        )
-    return by_shop
-
-
 @dataclass(frozen=True)
 class Attempt:
-    """Who pays, where to, and under which idempotency key (compared trimmed)."""
+    """Who pays, where to, and under which idempotency key (compared trimmed).
+
+    The address is a new one, or None with the id of one in the shopper's book. A new one
+    goes into the book once the checkout is paid when `save_address` asks for it: the one
+    rule for the API (its `save_address` flag), the checkout page and a live room's drawer
+    (which always send it)."""
 
     shopper_id: int
     market: Market
     key: str
-    address: ShippingAddress
+    address: ShippingAddress | None
     ttl: timedelta
+    save_address: bool = False
+    saved_address_id: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", self.key.strip())
+        if self.address is None and self.saved_address_id is None:
+            raise InvalidInput("Give a shipping address or the id of a saved one.")
 
+    @property
+    def shipping(self) -> ShippingAddress:
+        if self.address is None:
+            raise ValueError("the saved address is not read yet (with_saved_address)")
+        return self.address
 
-async def _record_checkout(
-    session: AsyncSession,
-    attempt: Attempt,
-    purchases: Sequence[Purchase],
-    *,
-    kind: str,
-    on_open: OpenHook | None = None,
-) -> Checkout:
-    """The checkout, its orders (one per shop) and its reservations; hot rows last."""
-    if not purchases:
-        raise InvalidInput("Your cart is empty.")
-    market = attempt.market
-    checkout = Checkout(
-        shopper_id=attempt.shopper_id,
-        idempotency_key=attempt.key,
-        market_code=market.code,
-        currency=market.currency,
-        total_minor=sum(p.unit_price.amount * p.quantity for p in purchases),
-        kind=kind,
-    )
-    session.add(checkout)
-    await session.flush()
-    for shop_id, (drafts, source) in _drafts_by_shop(purchases).items():
-        await orders_service.create(
-            session,
-            checkout_id=checkout.id,
-            shopper_id=attempt.shopper_id,
-            shop_id=shop_id,
-            market=market.code,
-            currency=market.currency,
-            tax_rate_bp=market.tax_rate_bp,
-            lines=drafts,
-            address=attempt.address,
-            source=source,
-        )
-    if on_open is not None:
-        await on_open(session, checkout)
-    await session.flush()  # everything else written before the hot rows are locked
-    await inventory_service.reserve(
-        session,
-        market=market.code,
-        checkout_id=checkout.id,
-        expires_at=utcnow() + attempt.ttl,
-        items=[
-            inventory_service.Take(p.sellable.variant_id, p.quantity, p.label, p.pool)
-            for p in purchases
-        ],
-    )
-    return checkout
-
-
-# Step 1 of a checkout: one transaction that records it, creates the orders, reserves stock.
-Opener = Callable[[], Awaitable[Checkout]]
-
-
-def _cart_opener(databases: Databases, cell: str, attempt: Attempt) -> Opener:
-    async def open_() -> Checkout:
-        async with databases.session(GLOBAL_CELL, write=False) as global_:
-            await global_.connection()  # global before cell, like every request (deps.py)
-            async with databases.session(cell) as session:
-                cart = await get_cart(
-                    session, global_, shopper_id=attempt.shopper_id, market=attempt.market
-                )
-                purchases = [
-                    Purchase(i.sellable, i.quantity, i.sellable.price, i.source, touch=i.touch)
-                    for i in cart.items
-                ]
-                return await _record_checkout(session, attempt, purchases, kind="cart")
-
-    return open_
-
-
-def _direct_opener(
-    databases: Databases,
-    cell: str,
-    attempt: Attempt,
-    purchases: Sequence[Purchase],
-    on_open: OpenHook | None,
-) -> Opener:
-    async def open_() -> Checkout:
-        async with databases.session(cell) as session:
-            stamped = [await _stamped(session, attempt, p) for p in purchases]
-            return await _record_checkout(session, attempt, stamped, kind="direct", on_open=on_open)
-
-    return open_
-
-
-async def _stamped(cell: AsyncSession, attempt: Attempt, purchase: Purchase) -> Purchase:
-    """A line bought on the spot is added and paid at once: stamped like a cart line, after
-    the touch of the creator whose video or live room it was bought in."""
-    shopper_id, product_id = attempt.shopper_id, purchase.sellable.product_id
-    if purchase.source is not None and purchase.source_creator_id is not None:
-        await attribution.touch_from_source(
-            cell,
-            {purchase.source.host_user_id: purchase.source_creator_id},
-            shopper_id=shopper_id,
-            product_id=product_id,
-            source=purchase.source,
-        )
-    touch = await attribution.in_force(
-        cell, shopper_id=shopper_id, product_id=product_id, market=attempt.market
-    )
-    return replace(purchase, touch=touch)
-
-
-async def _remove_bought_from_cart(
-    session: AsyncSession, shopper_id: int, orders: Sequence[Order]
-) -> None:
-    bought = [line.variant_id for order in orders for line in order.lines]
-    await session.execute(
-        delete(CartLine).where(CartLine.shopper_id == shopper_id, CartLine.variant_id.in_(bought))
-    )
-
-
-async def _give_up(
-    session: AsyncSession, checkout: Checkout, orders: Sequence[Order], *, note: str
-) -> None:
-    """An unpaid checkout gives back what it held: stock now, anything else via the event."""
-    await orders_service.mark_payment_failed(session, orders, note=note)
-    events.record(
-        session, events.CheckoutFailed(checkout_id=checkout.id, market=checkout.market_code)
-    )
-    await inventory_service.release(session, checkout_id=checkout.id)  # hot rows last
-
-
-async def _settle(
-    databases: Databases, cell: str, checkout: Checkout, outcome: payments_service.ChargeOutcome
-) -> CheckoutResult:
-    """Step 3, one transaction: paid → stock sold, cart emptied; declined → all put back."""
-    async with databases.session(cell) as session:
-        new_status = "paid" if outcome.succeeded else "failed"
-        moved = await rows_updated(
-            session,
-            update(Checkout)
-            .where(Checkout.id == checkout.id, Checkout.status == "pending_payment")
-            .values(status=new_status, failure_reason=outcome.decline_reason[:200]),
-        )
-        payment = await payments_service.record_payment(
-            session,
-            checkout_id=checkout.id,
-            amount=Money(checkout.total_minor, checkout.currency),
-            outcome=outcome,
-            refunding=outcome.succeeded and not moved,
-        )
-        orders = list(await orders_service.for_checkout(session, checkout.id))
-        if moved and outcome.succeeded:
-            await inventory_service.consume(session, checkout_id=checkout.id)
-            await orders_service.mark_paid(
-                session, orders, note=f"Paid by card •••• {outcome.card_last4}"
-            )
-            if checkout.kind == "cart":
-                await _remove_bought_from_cart(session, checkout.shopper_id, orders)
-        elif moved:
-            await _give_up(session, checkout, orders, note=outcome.decline_reason)
-        refreshed = await session.get(Checkout, checkout.id, populate_existing=True)
-        assert refreshed is not None
-        return CheckoutResult(refreshed, orders, payment)
-
-
-async def _complete(
-    databases: Databases,
-    gateway: PaymentGateway,
-    *,
-    cell: str,
-    attempt: Attempt,
-    card_number: str,
-    open_checkout: Opener,
-) -> CheckoutResult:
-    """Open (step 1), charge (step 2), settle (step 3); replays an idempotency key."""
-    if not 8 <= len(attempt.key) <= 100:
-        raise InvalidInput("The Idempotency-Key must be 8 to 100 characters.")
-    card_number = payments_service.clean_card_number(card_number)
-    if (existing := await _existing(databases, cell, attempt.shopper_id, attempt.key)) is not None:
-        return existing
-    try:
-        checkout = await open_checkout()
-    except IntegrityError:
-        # a concurrent request with the same key created it first
-        existing = await _existing(databases, cell, attempt.shopper_id, attempt.key)
-        if existing is None:
-            raise
-        return existing
-    outcome = await payments_service.charge(
-        gateway,
-        reference=checkout.payment_reference,
-        amount=Money(checkout.total_minor, checkout.currency),
-        card_number=card_number,
-    )
-    result = await _settle(databases, cell, checkout, outcome)
-    if outcome.succeeded and not result.paid:
-        # the reservation expired while the card was being charged: give the money back
-        await payments_service.refund_charge(
-            gateway, outcome, amount=Money(checkout.total_minor, checkout.currency)
-        )
-    return result
-
-
-async def place(
-    databases: Databases,
-    gateway: PaymentGateway,
-    *,
-    cell: str,
-    attempt: Attempt,
-    card_number: str,
-) -> CheckoutResult:
-    """Turn the cart into paid orders, or leave cart and stock as they were.
-
-    The same idempotency key always returns the same checkout, whatever its outcome.
-    """
-    return await _complete(
-        databases,
-        gateway,
-        cell=cell,
-        attempt=attempt,
-        card_number=card_number,
-        open_checkout=_cart_opener(databases, cell, attempt),
-    )
+    @property
+    def address_to_remember(self) -> ShippingAddress | None:
+        return self.address if self.save_address and self.saved_address_id is None else None
 
 
 async def purchase(
@@ -532,54 +297,7 @@ async def purchase(
     checkout's own units of work hold one cell connection and nothing else."""
     _check_quantity(quantity)
     sellable = await _sellable_by_sku(global_, sku, market)
-    hosts = await attribution.creator_hosts(global_, [source])
+    hosts = await creators_service.creator_hosts(global_, [source.host_user_id] if source else [])
     creator_id = hosts.get(source.host_user_id) if source else None
     price = unit_price or sellable.price
     return Purchase(sellable, quantity, price, source, pool, source_creator_id=creator_id)
-
-
-async def buy_now(
-    databases: Databases,
-    gateway: PaymentGateway,
-    *,
-    cell: str,
-    attempt: Attempt,
-    purchases: Sequence[Purchase],
-    card_number: str,
-    on_open: OpenHook | None = None,
-) -> CheckoutResult:
-    """Pay for these lines at once, leaving the cart alone (a video's or live room's drawer).
-
-    `on_open` runs in the first transaction: it may claim what the price depends on and
-    raise to refuse; the CheckoutFailed event tells its owner when to give it back."""
-    return await _complete(
-        databases,
-        gateway,
-        cell=cell,
-        attempt=attempt,
-        card_number=card_number,
-        open_checkout=_direct_opener(databases, cell, attempt, purchases, on_open),
-    )
-
-
-async def expire_stale(databases: Databases, cell: str, *, now: datetime | None = None) -> int:
-    """Give back the stock of checkouts whose payment never completed; returns how many."""
-    expired = 0
-    async with databases.session(cell) as session:
-        for checkout_id in await inventory_service.expired_checkout_ids(
-            session, now=now or utcnow()
-        ):
-            moved = await rows_updated(
-                session,
-                update(Checkout)
-                .where(Checkout.id == checkout_id, Checkout.status == "pending_payment")
-                .values(status="expired", failure_reason="Payment was not completed in time."),
-            )
-            if not moved:  # paid or failed meanwhile: only stray reservations remain
-                await inventory_service.release(session, checkout_id=checkout_id)
-                continue
-            checkout = await session.get_one(Checkout, checkout_id)
-            orders = list(await orders_service.for_checkout(session, checkout_id))
-            await _give_up(session, checkout, orders, note="Payment was not completed in time.")
-            expired += 1
-    return expired

@@ -1,13 +1,15 @@
 """Short videos in the JSON API: Seller Center uploads and the shopper-facing video."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoptide.catalog.api import image_url
+from shoptide.catalog.images import image_url
 from shoptide.catalog.schemas import money_read
-from shoptide.content import service
+from shoptide.content import engagement, flows, service
 from shoptide.content.deps import VideoCellRead, VideoCellWrite, VideoMarket, ViewerId, throttled
+from shoptide.content.engagement import SignalName
 from shoptide.content.models import MAX_TAGGED_PRODUCTS
 from shoptide.content.schemas import (
     CommentIn,
@@ -30,8 +32,6 @@ from shoptide.deps import (
     DatabasesDep,
     GlobalRead,
 )
-from shoptide.errors import InvalidInput
-from shoptide.markets import service as markets_service
 
 # The upload routes (this API's and Seller Center's form) take bodies up to
 # Settings.max_video_bytes; app.BodySizeLimit holds every other route to max_body_bytes.
@@ -42,11 +42,6 @@ router = APIRouter(tags=["videos"])  # signed in: shoppers' likes and comments, 
 seller_router = APIRouter(prefix="/seller", tags=["seller: videos"])
 
 VIDEO = "/videos/{market}/{video_id}"
-
-
-def ensure_chosen(upload: UploadFile) -> None:
-    if not upload.size:
-        raise InvalidInput("Choose a video to upload.")
 
 
 # --- Seller Center ---------------------------------------------------------------------------
@@ -66,9 +61,9 @@ async def upload_video(
 ) -> VideoRead:
     """Upload a video for one market; it is `processing` until its renditions are made
     (poll GET /seller/videos/{market}/{id} for `progress`)."""
-    ensure_chosen(file)
+    service.ensure_chosen(file)
     data = VideoCreate(market=market, caption=caption, product_ids=product_ids or [])
-    video = await service.upload(
+    video = await flows.upload(
         databases,
         shop_id=seat.shop.id,
         host_user_id=seat.user.user_id,
@@ -81,15 +76,16 @@ async def upload_video(
 
 @seller_router.get("/videos", response_model=list[VideoRead])
 async def list_my_videos(seat: CurrentSeat, databases: DatabasesDep) -> list[VideoRead]:
-    return [video_read(v) for v in await service.list_for_shop(databases, shop_id=seat.shop.id)]
+    return [video_read(v) for v in await flows.list_for_shop(databases, shop_id=seat.shop.id)]
 
 
 @seller_router.get(VIDEO, response_model=VideoRead)
 async def get_my_video(
     market: str, video_id: int, seat: CurrentSeat, databases: DatabasesDep
 ) -> VideoRead:
-    async with databases.session(databases.settings.cell_of_market(market), write=False) as s:
-        video = await service.get_for_shop(s, video_id, shop_id=seat.shop.id, market=market)
+    video = await flows.shop_video(
+        databases, shop_id=seat.shop.id, market=market, video_id=video_id
+    )
     return video_read(video)
 
 
@@ -97,7 +93,7 @@ async def get_my_video(
 async def remove_my_video(
     market: str, video_id: int, seat: CurrentSeat, databases: DatabasesDep
 ) -> Response:
-    await service.remove_for_shop(databases, video_id, shop_id=seat.shop.id, market=market)
+    await flows.remove_for_shop(databases, video_id, shop_id=seat.shop.id, market=market)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -106,9 +102,9 @@ async def remove_comment_on_my_video(
     market: str, video_id: int, comment_id: int, seat: CurrentSeat, databases: DatabasesDep
 ) -> Response:
     """The host hides a comment on one of the shop's videos."""
-    async with databases.session(databases.settings.cell_of_market(market)) as session:
-        video = await service.get_for_shop(session, video_id, shop_id=seat.shop.id, market=market)
-        await service.remove_comment(session, comment_id, video_id=video.id)
+    await flows.remove_comment_for_shop(
+        databases, shop_id=seat.shop.id, market=market, video_id=video_id, comment_id=comment_id
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -123,11 +119,9 @@ async def get_video(
     session: GlobalRead,
 ) -> PublicVideoRead:
     """A ready video with its tagged products priced in its market."""
-    video = await service.get_ready(cell, video_id, market=market)
-    locale = (await markets_service.get(session, market)).locale
-    products = await service.tagged_products(session, video, market=market)
+    shown = await service.shown_video(session, cell, video_id, market=market)
     return PublicVideoRead(
-        **video_read(video).model_dump(),
+        **video_read(shown.video).model_dump(),
         products=[
             TaggedProductRead(
                 id=item.product.id,
@@ -136,10 +130,10 @@ async def get_video(
                 if item.product.images
                 else None,
                 price_from=money_read(
-                    item.price_from.price_minor, item.price_from.currency, locale
+                    item.price_from.price_minor, item.price_from.currency, shown.locale
                 ),
             )
-            for item in products
+            for item in shown.products
         ],
     )
 
@@ -148,23 +142,27 @@ async def get_video(
 async def list_comments(
     video_id: int, market: VideoMarket, cell: VideoCellRead
 ) -> list[CommentRead]:
-    video = await service.get_ready(cell, video_id, market=market)
-    return [comment_read(c) for c in await service.list_comments(cell, video)]
+    shown = await engagement.ready_engagement(cell, video_id, market=market, viewer=None)
+    return [comment_read(c) for c in shown.comments]
 
 
-@public_router.post(
-    VIDEO + "/views",
-    response_model=CountsRead,
-    openapi_extra=OPTIONAL_BEARER,
-    dependencies=[throttled("view")],
-)
+# the player's counting signals answer with the video's counters as they are now
+COUNTED: dict[str, Any] = {"response_model": CountsRead, "openapi_extra": OPTIONAL_BEARER}
+
+
+async def _counted(
+    cell: AsyncSession, video_id: int, market: str, name: SignalName, viewer: int | None
+) -> CountsRead:
+    video = await engagement.signal(cell, video_id, market=market, name=name, shopper_id=viewer)
+    return counts_read(video)
+
+
+@public_router.post(VIDEO + "/views", dependencies=[throttled("view")], **COUNTED)
 async def record_view(
     video_id: int, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId
 ) -> CountsRead:
     """The player started playing (once per opening of the video)."""
-    video = await service.get_ready(cell, video_id, market=market)
-    await service.view(cell, video, shopper_id=viewer)
-    return counts_read(video)
+    return await _counted(cell, video_id, market, "view", viewer)
 
 
 @public_router.post(
@@ -178,8 +176,9 @@ async def record_watch(
 ) -> Response:
     """Playing time since the last ping: the player pings every 5 s, and one ping counts
     for at most 10 s (and never more than the video lasts)."""
-    video = await service.get_ready(cell, video_id, market=market)
-    await service.watch(cell, video, shopper_id=viewer, watch_ms=body.watch_ms)
+    await engagement.watch_ready(
+        cell, video_id, market=market, shopper_id=viewer, watch_ms=body.watch_ms
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -187,8 +186,9 @@ async def record_watch(
 async def like(
     video_id: int, market: VideoMarket, cell: VideoCellWrite, user: CurrentShopper
 ) -> LikeRead:
-    video = await service.get_ready(cell, video_id, market=market)
-    await service.like(cell, video, shopper_id=user.user_id)
+    video = await engagement.signal(
+        cell, video_id, market=market, name="like", shopper_id=user.user_id
+    )
     return LikeRead(liked=True, like_count=video.like_count)
 
 
@@ -196,8 +196,9 @@ async def like(
 async def unlike(
     video_id: int, market: VideoMarket, cell: VideoCellWrite, user: CurrentShopper
 ) -> LikeRead:
-    video = await service.get_ready(cell, video_id, market=market)
-    await service.unlike(cell, video, shopper_id=user.user_id)
+    video = await engagement.signal(
+        cell, video_id, market=market, name="unlike", shopper_id=user.user_id
+    )
     return LikeRead(liked=False, like_count=video.like_count)
 
 
@@ -211,26 +212,23 @@ async def post_comment(
     user: CurrentShopper,
 ) -> CommentRead:
     """Refused with a sentence when it uses a word the market's operators blocked."""
-    text = await service.check_comment(session, market, body.body)
-    video = await service.get_ready(cell, video_id, market=market)
-    posted = await service.comment(
-        cell, video, shopper_id=user.user_id, author_name=user.display_name, body=text
+    _, posted = await engagement.post_comment(
+        session,
+        cell,
+        video_id,
+        market=market,
+        shopper_id=user.user_id,
+        author_name=user.display_name,
+        body=body.body,
     )
     return comment_read(posted)
 
 
-@public_router.post(
-    VIDEO + "/shares",
-    response_model=CountsRead,
-    openapi_extra=OPTIONAL_BEARER,
-    dependencies=[throttled("share")],
-)
+@public_router.post(VIDEO + "/shares", dependencies=[throttled("share")], **COUNTED)
 async def record_share(
     video_id: int, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId
 ) -> CountsRead:
-    video = await service.get_ready(cell, video_id, market=market)
-    await service.share(cell, video, shopper_id=viewer)
-    return counts_read(video)
+    return await _counted(cell, video_id, market, "share", viewer)
 
 
 router.include_router(seller_router)

@@ -1,24 +1,23 @@
-"""Short videos: upload and tags, the public page's data, engagement and moderation.
+"""Short videos: tags and the video's row, a shop's videos, transcoding state, the public
+page's data, and comment moderation (the shoppers' signals are content.engagement).
 
 Videos, their likes, comments and engagement events live in the market's cell; products
 and blocked words in the global cell. Functions take the session of the database they
-touch; the few that span the filesystem and two databases take `Databases` and open their
-own units of work (global first, then the cell), like the catalog's orchestration does.
+touch and never commit; what spans the filesystem or several databases (an upload, the
+shop's videos in every cell) is content.flows.
 """
 
 import asyncio
 import re
 import shutil
 import unicodedata
-import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
-from sqlalchemy import ColumnElement, Select, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -29,25 +28,16 @@ from shoptide.content import media
 from shoptide.content.models import (
     MAX_TAGGED_PRODUCTS,
     BlockedWord,
-    EngagementEvent,
     Video,
     VideoComment,
-    VideoLike,
     VideoProduct,
 )
-from shoptide.content.schemas import VideoCreate
-from shoptide.db import Databases, utcnow
+from shoptide.db import utcnow
 from shoptide.errors import InvalidInput, NotFound
 from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
-from shoptide.settings import GLOBAL_CELL
 
-VIDEO_DIR = "videos"
-UPLOAD_SUFFIXES = (".mp4", ".mov")
 MAX_COMMENT_CHARS = 500
-# The player pings every 5 s while playing; one ping never credits more than this.
-MAX_WATCH_PING_MS = 10_000
-COMMENTS_SHOWN = 50
 
 
 # --- blocked words (live room chat reuses check_comment: keep its signature) --------------
@@ -93,6 +83,18 @@ async def check_comment(global_session: AsyncSession, market: str, text: str) ->
 # --- upload (Seller Center, Creator Center) ------------------------------------------------
 
 
+class Chosen(Protocol):
+    """An uploaded file as a form or request brings it (starlette's UploadFile)."""
+
+    size: int | None
+
+
+def ensure_chosen(upload: Chosen) -> None:
+    """A form that names no file, or an empty one, chose no video."""
+    if not upload.size:
+        raise InvalidInput("Choose a video to upload.")
+
+
 async def _tag_candidate(
     session: AsyncSession,
     product_id: int,
@@ -116,7 +118,7 @@ async def _tag_candidate(
     return product
 
 
-async def _taggable(
+async def taggable(
     session: AsyncSession,
     *,
     shop_id: int | None,
@@ -142,17 +144,6 @@ async def _taggable(
                 f"“{product.title}” has no price in {market.name}: give it one before tagging it."
             )
     return chosen
-
-
-def _save(source: BinaryIO, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as out:
-        shutil.copyfileobj(source, out, length=1024 * 1024)
-
-
-def _upload_suffix(filename: str) -> str:
-    suffix = Path(filename).suffix.lower()
-    return suffix if suffix in UPLOAD_SUFFIXES else ".mp4"
 
 
 async def create(
@@ -188,54 +179,6 @@ async def create(
     return video
 
 
-async def upload(
-    databases: Databases,
-    *,
-    shop_id: int | None,
-    host_user_id: int,
-    data: VideoCreate,
-    file: BinaryIO,
-    filename: str,
-    allowed_products: Collection[int] = (),
-) -> Video:
-    """Check the form, keep the file if ffprobe reads it as a video, and create the video.
-    Any refusal leaves nothing behind: no row, no file.
-
-    A shop's video (shop_id) tags the shop's products; a creator's (shop_id None) only
-    `allowed_products`, which the caller names (the creator's showcase)."""
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        market = await markets_service.get(session, data.market)
-        tags = await _taggable(
-            session,
-            shop_id=shop_id,
-            market=market,
-            product_ids=data.product_ids,
-            allowed=allowed_products,
-        )
-    folder = Path(VIDEO_DIR) / uuid.uuid4().hex  # unguessable: /media is public
-    upload_path = folder / f"upload{_upload_suffix(filename)}"
-    media_dir = databases.settings.media_dir
-    try:
-        await asyncio.to_thread(_save, file, media_dir / upload_path)
-        facts = await media.probe(media_dir / upload_path)
-        cell = databases.settings.cell_of_market(market.code)
-        async with databases.session(cell) as session:
-            video = await create(
-                session,
-                market=market.code,
-                shop_id=shop_id,
-                host_user_id=host_user_id,
-                caption=data.caption,
-                product_ids=tags,
-                upload_path=str(upload_path),
-                facts=facts,
-            )
-    except BaseException:
-        await asyncio.to_thread(shutil.rmtree, media_dir / folder, True)
-        raise
-    return video
-
-
 # --- a shop's videos (Seller Center) ------------------------------------------------------
 
 
@@ -243,25 +186,20 @@ def _with_products() -> Select[Video]:
     return select(Video).options(selectinload(Video.products))
 
 
-async def _list_where(databases: Databases, *conditions: ColumnElement[bool]) -> list[Video]:
-    """Videos in every market, newest first (one query per cell)."""
-    videos: list[Video] = []
-    for cell in databases.each_cell():
-        async with databases.session(cell, write=False) as session:
-            videos += await session.scalars(
-                _with_products().where(*conditions, Video.status != "removed")
-            )
-    return sorted(videos, key=lambda video: video.created_at, reverse=True)
+async def _hosted_where(session: AsyncSession, *conditions: ColumnElement[bool]) -> list[Video]:
+    return list(
+        await session.scalars(_with_products().where(*conditions, Video.status != "removed"))
+    )
 
 
-async def list_for_shop(databases: Databases, *, shop_id: int) -> list[Video]:
-    """The shop's videos in every market, newest first."""
-    return await _list_where(databases, Video.shop_id == shop_id)
+async def list_for_shop(session: AsyncSession, *, shop_id: int) -> list[Video]:
+    """The shop's videos in the session's database (content.flows reads every cell)."""
+    return await _hosted_where(session, Video.shop_id == shop_id)
 
 
-async def list_for_host(databases: Databases, *, host_user_id: int) -> list[Video]:
-    """The videos a creator hosts (no shop's), newest first."""
-    return await _list_where(databases, Video.host_user_id == host_user_id, Video.shop_id.is_(None))
+async def list_for_host(session: AsyncSession, *, host_user_id: int) -> list[Video]:
+    """The videos a creator hosts (no shop's) in the session's database."""
+    return await _hosted_where(session, Video.host_user_id == host_user_id, Video.shop_id.is_(None))
 
 
 async def get_for_shop(session: AsyncSession, video_id: int, *, shop_id: int, market: str) -> Video:
@@ -274,17 +212,6 @@ async def get_for_shop(session: AsyncSession, video_id: int, *, shop_id: int, ma
         or video.status == "removed"
     ):
         raise NotFound(f"Video {video_id} is not one of your shop's videos.")
-    return video
-
-
-async def remove_for_shop(
-    databases: Databases, video_id: int, *, shop_id: int, market: str
-) -> Video:
-    """Take the video down for good: status removed, then its files deleted."""
-    async with databases.session(databases.settings.cell_of_market(market)) as session:
-        video = await get_for_shop(session, video_id, shop_id=shop_id, market=market)
-        video.status = "removed"
-    await delete_files(databases.settings.media_dir, [video])
     return video
 
 
@@ -452,6 +379,23 @@ async def tagged_products(
     return shown
 
 
+@dataclass(frozen=True)
+class ShownVideo:
+    """A ready video with its tagged products on sale in its market (the API's video)."""
+
+    video: Video
+    products: list[TaggedProduct]
+    locale: str  # the market's, for prices
+
+
+async def shown_video(
+    global_: AsyncSession, cell: AsyncSession, video_id: int, *, market: str
+) -> ShownVideo:
+    video = await get_ready(cell, video_id, market=market)
+    locale = (await markets_service.get(global_, market)).locale
+    return ShownVideo(video, await tagged_products(global_, video, market=market), locale)
+
+
 async def video_source(
     session: AsyncSession, *, video_id: int, product_id: int
 ) -> tuple[int, int] | None:
@@ -469,103 +413,6 @@ async def video_source(
         )
     ).first()
     return (row[0], row[1]) if row else None
-
-
-# --- engagement: every signal also becomes an EngagementEvent for the feed ----------------
-
-
-async def _engage(
-    session: AsyncSession,
-    video: Video,
-    kind: str,
-    *,
-    shopper_id: int | None,
-    watch_ms: int = 0,
-    **counters: int,
-) -> None:
-    """Record one signal and move the video's counters in one UPDATE (no read-then-write)."""
-    if counters:
-        await session.execute(
-            update(Video)
-            .where(Video.id == video.id)
-            .values({name: getattr(Video, name) + step for name, step in counters.items()})
-        )
-    session.add(
-        EngagementEvent(
-            kind=kind,
-            subject_kind="video",
-            subject_id=video.id,
-            market_code=video.market_code,
-            shopper_id=shopper_id,
-            watch_ms=watch_ms,
-        )
-    )
-    await session.flush()
-    if counters:
-        await session.refresh(video, list(counters))
-
-
-async def liked_among(
-    session: AsyncSession, *, shopper_id: int, video_ids: Sequence[int]
-) -> set[int]:
-    """Which of these videos the shopper likes, in one query."""
-    if not video_ids:
-        return set()
-    found = await session.scalars(
-        select(VideoLike.video_id).where(
-            VideoLike.video_id.in_(list(video_ids)), VideoLike.shopper_id == shopper_id
-        )
-    )
-    return set(found)
-
-
-async def has_liked(session: AsyncSession, video: Video, *, shopper_id: int) -> bool:
-    return bool(await liked_among(session, shopper_id=shopper_id, video_ids=[video.id]))
-
-
-async def like(session: AsyncSession, video: Video, *, shopper_id: int) -> bool:
-    """Like once: a second like changes nothing (the unique constraint decides races)."""
-    try:
-        async with session.begin_nested():
-            session.add(VideoLike(video_id=video.id, shopper_id=shopper_id))
-    except IntegrityError:
-        return False
-    await _engage(session, video, "like", shopper_id=shopper_id, like_count=1)
-    return True
-
-
-async def unlike(session: AsyncSession, video: Video, *, shopper_id: int) -> bool:
-    removed = await session.execute(
-        delete(VideoLike).where(VideoLike.video_id == video.id, VideoLike.shopper_id == shopper_id)
-    )
-    if not removed.rowcount:  # type: ignore[attr-defined]
-        return False
-    await _engage(session, video, "unlike", shopper_id=shopper_id, like_count=-1)
-    return True
-
-
-async def comment(
-    session: AsyncSession, video: Video, *, shopper_id: int, author_name: str, body: str
-) -> VideoComment:
-    """Post a comment that check_comment returned (the caller checks it on the global
-    session first: one global connection, taken before the cell's)."""
-    posted = VideoComment(
-        video_id=video.id, shopper_id=shopper_id, author_name=author_name, body=body
-    )
-    session.add(posted)
-    await _engage(session, video, "comment", shopper_id=shopper_id, comment_count=1)
-    return posted
-
-
-async def list_comments(session: AsyncSession, video: Video) -> Sequence[VideoComment]:
-    return (
-        await session.scalars(
-            select(VideoComment)
-            .where(VideoComment.video_id == video.id, VideoComment.status == "visible")
-            .order_by(VideoComment.created_at.desc(), VideoComment.id.desc())
-            .limit(COMMENTS_SHOWN)
-        )
-    ).all()
 
 
 async def remove_comment(
@@ -588,28 +435,3 @@ async def remove_comment(
         update(Video).where(Video.id == hidden).values(comment_count=Video.comment_count - 1)
     )
     return True
-
-
-async def share(session: AsyncSession, video: Video, *, shopper_id: int | None) -> None:
-    await _engage(session, video, "share", shopper_id=shopper_id, share_count=1)
-
-
-async def view(session: AsyncSession, video: Video, *, shopper_id: int | None) -> None:
-    await _engage(session, video, "view", shopper_id=shopper_id, view_count=1)
-
-
-async def watch(
-    session: AsyncSession, video: Video, *, shopper_id: int | None, watch_ms: int
-) -> int:
-    """Credit playing time; returns what was credited (capped per ping and by the length)."""
-    credited = max(0, min(watch_ms, MAX_WATCH_PING_MS, video.duration_ms or MAX_WATCH_PING_MS))
-    if credited:
-        await _engage(
-            session,
-            video,
-            "watch",
-            shopper_id=shopper_id,
-            watch_ms=credited,
-            watch_ms_total=credited,
-        )
-    return credited

@@ -27,9 +27,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.accounts.models import User
-from shoptide.affiliate import commissions, creators, plans, settlement
-from shoptide.affiliate.models import SHOP_WIDE, Commission, OpenPlan, ShowcaseItem
+from shoptide.affiliate.commissions import flows as commissions
+from shoptide.affiliate.commissions.models import Commission
+from shoptide.affiliate.marketplace.models import ShowcaseItem
+from shoptide.affiliate.payouts import flows as payouts
+from shoptide.affiliate.plans import service as plans
+from shoptide.affiliate.plans.models import SHOP_WIDE, OpenPlan
+from shoptide.affiliate.samples import service as samples
 from shoptide.catalog.models import Listing, Product
+from shoptide.creators import service as creators
 from shoptide.db import Databases
 from shoptide.orders.models import Order, OrderLine
 from shoptide.settings import GLOBAL_CELL
@@ -308,7 +314,7 @@ async def _request_samples(
     """One sample shipped long ago, one request waiting for the shop."""
     for n, product_id in enumerate(products[:2]):
         asked = sent + timedelta(days=2 + 60 * n)
-        sample = await plans.request_sample(
+        sample = await samples.request(
             session,
             creator_id=creator_id,
             invitation_id=invitation_id,
@@ -320,10 +326,10 @@ async def _request_samples(
         sample.created_at = asked
         await session.flush()  # before the service reloads it
         if n == 0:
-            await plans.decide_sample(
+            await samples.decide(
                 session, shop_id=shop_id, sample_id=sample.id, approve=True, now=asked
             )
-            await plans.ship_sample(
+            await samples.ship(
                 session,
                 shop_id=shop_id,
                 sample_id=sample.id,
@@ -466,7 +472,7 @@ async def book_orders(databases: Databases, *, now: datetime) -> int:
     for cell in databases.each_cell():
         written += await _book_cell(databases, cell)
     paid_out_at = now - timedelta(days=PAYOUT_DAYS_AGO)
-    await settlement.settle_due(databases, now=paid_out_at)
-    await settlement.run_payouts(databases, run_key=PAYOUT_RUN, now=paid_out_at)
-    await settlement.settle_due(databases, now=now)
+    await payouts.settle_due(databases, now=paid_out_at)
+    await payouts.run_payouts(databases, run_key=PAYOUT_RUN, now=paid_out_at)
+    await payouts.settle_due(databases, now=now)
     return written

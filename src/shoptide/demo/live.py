@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from shoptide.catalog.models import Listing, Product
-from shoptide.content import service as content_service
+from shoptide.content import flows as content_flows
 from shoptide.content.schemas import VideoCreate
 from shoptide.db import Databases
 from shoptide.live import rooms
@@ -131,7 +131,7 @@ async def upload_videos(databases: Databases, *, demo_shop: str, seed: int) -> i
             shop_id = demo_shop_id if market == "US" else rng.choice(sorted(sellers[market]))
             clip = await asyncio.to_thread(_clip, Path(folder) / f"clip{n}.mp4", pattern)
             with clip.open("rb") as file:
-                await content_service.upload(
+                await content_flows.upload(
                     databases,
                     shop_id=shop_id,
                     host_user_id=hosts[shop_id][0],

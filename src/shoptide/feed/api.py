@@ -86,8 +86,9 @@ async def follow(
     host_id: int, user: CurrentShopper, market: CurrentMarket, global_: GlobalRead, cell: CellWrite
 ) -> FollowRead:
     """Follow a host (the `host_id` of a feed item): their videos and rooms come first."""
-    await feed_service.check_host(global_, host_id)
-    await feed_service.follow(cell, follower_id=user.user_id, host_id=host_id, market=market.code)
+    await feed_service.follow_host(
+        global_, cell, follower_id=user.user_id, host_id=host_id, market=market.code
+    )
     return FollowRead(host_id=host_id, following=True)
 
 

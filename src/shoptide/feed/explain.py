@@ -1,6 +1,6 @@
 """Why an item has the feed traffic it has, in plain words for its merchant.
 
-A pure function of the item's report (feed.service.item_report): where it stands on the
+A pure function of the item's report (feed.report.item_report): where it stands on the
 cold-start ladder and how its rates compare with the market's median item. Every sentence
 goes through the caller's gettext, so Seller Center can speak the merchant's language.
 """
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shoptide.feed.ladder import OPEN, STAGES
-from shoptide.feed.service import ItemStats, Rates
+from shoptide.feed.report import ItemStats, Rates
 from shoptide.i18n import N_
 
 RATE_NAMES = {

@@ -47,7 +47,7 @@ def register(
 
     async def add_item(key: str, market: str) -> None:
         """A new or changed item joins the catalog; new content's stage is saved."""
-        item = await service.load_item(databases, key, market=market)
+        item = await serving.load_item(databases, key, market=market)
         if item is None:  # gone again already (taken down, room ended): nothing to rank
             return
         change = engine_of().add_item(item, utcnow().timestamp())

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, Field
 
-from shoptide.catalog.api import image_url
+from shoptide.catalog.images import image_url
 from shoptide.catalog.schemas import MoneyRead, money_read
 from shoptide.feed import serving
 from shoptide.feed.engine import Served

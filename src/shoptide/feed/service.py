@@ -1,49 +1,27 @@
 """The feed's persistence: the event log, follows and items' cold-start stages (in the
-market's cell), the merchant's report over the log, and the items the feed may rank, read
-from content, live, catalog, shops and inventory through their services.
+market's cell). The merchant's report over the log is feed.report; the items the feed may
+rank, read from the other domains, feed.loading.
 
 The ranking engine itself keeps everything in memory (feed.engine); this module is what it
-writes through and what it rebuilds from when a process starts.
+writes through and what it rebuilds from when a process starts. Functions take sessions
+and never commit.
 """
 
-import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
 
-from sqlalchemy import Float, and_, case, cast, delete, func, null, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.accounts import service as accounts_service
-from shoptide.catalog import service as catalog_service
-from shoptide.content import service as content_service
-from shoptide.db import Databases, upsert
+from shoptide.db import upsert
 from shoptide.errors import NotFound
-from shoptide.feed.items import (
-    CART,
-    CLICK,
-    ENGAGED_COMPLETION,
-    ENGAGING,
-    IMPRESSION,
-    PURCHASE,
-    WATCH,
-    FeedItem,
-    Signal,
-    item_key,
-    parse_key,
-)
+from shoptide.feed.items import IMPRESSION, PURCHASE, Signal
 from shoptide.feed.ladder import StageChange
 from shoptide.feed.models import FeedEvent, Follow, ItemStage
-from shoptide.inventory import service as inventory_service
-from shoptide.live import rooms as live_rooms
-from shoptide.markets import service as markets_service
-from shoptide.settings import GLOBAL_CELL
-from shoptide.shops import service as shops_service
 
-# an item's rates are compared with the market's median over items shown at least this often
-REPORT_MIN_IMPRESSIONS = 20
 # pg_advisory_xact_lock's first key: the feed's namespace for per-order locks
 _ORDER_LOCK_NAMESPACE = 0x46454544  # "FEED"
 
@@ -167,6 +145,19 @@ async def follow(session: AsyncSession, *, follower_id: int, host_id: int, marke
     return True
 
 
+async def follow_host(
+    global_session: AsyncSession,
+    cell: AsyncSession,
+    *,
+    follower_id: int,
+    host_id: int,
+    market: str,
+) -> bool:
+    """Follow a host known to the global cell (the `host_id` of a feed item)."""
+    await check_host(global_session, host_id)
+    return await follow(cell, follower_id=follower_id, host_id=host_id, market=market)
+
+
 async def unfollow(session: AsyncSession, *, follower_id: int, host_id: int) -> bool:
     removed = await session.execute(
         delete(Follow).where(Follow.follower_id == follower_id, Follow.host_id == host_id)
@@ -221,7 +212,7 @@ async def save_stages(session: AsyncSession, changes: Sequence[StageChange]) -> 
     )
 
 
-def _stage_change(row: ItemStage) -> StageChange:
+def stage_change(row: ItemStage) -> StageChange:
     return StageChange(
         item_key=row.item_key,
         market=row.market_code,
@@ -236,342 +227,4 @@ def _stage_change(row: ItemStage) -> StageChange:
 async def load_stages(session: AsyncSession) -> list[StageChange]:
     """Every item's current stage in the cell."""
     rows = await session.scalars(select(ItemStage).order_by(ItemStage.id))
-    return [_stage_change(row) for row in rows]
-
-
-# --- the merchant's report ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Rates:
-    click: float  # clicks / impressions
-    completion: float  # completed watches / impressions
-    conversion: float  # purchases / impressions
-
-
-@dataclass(frozen=True, slots=True)
-class ItemStats:
-    item_key: str
-    impressions: int
-    engaged: int  # ENGAGING actions, plus watches of at least ENGAGED_COMPLETION
-    clicks: int
-    carts: int
-    purchases: int
-    purchase_minor: int  # purchases' amount, in the market's minor units
-    completed_watches: int
-    rates: Rates
-    stage: StageChange | None  # None: the ladder never placed it
-
-
-@dataclass(frozen=True, slots=True)
-class ItemReport:
-    items: list[ItemStats]  # in the order asked
-    median: Rates  # over the market's items with at least REPORT_MIN_IMPRESSIONS
-    peers: int  # how many items the median is over
-
-
-@dataclass(slots=True)
-class _Tally:
-    counts: dict[str, int]
-    purchase_value: float = 0.0
-    completed: int = 0
-
-    def count(self, action: str) -> int:
-        return self.counts.get(action, 0)
-
-    def rates(self) -> Rates:
-        shown = self.count(IMPRESSION)
-        if not shown:
-            return Rates(0.0, 0.0, 0.0)
-        return Rates(
-            click=self.count(CLICK) / shown,
-            completion=self.completed / shown,
-            conversion=self.count(PURCHASE) / shown,
-        )
-
-
-async def _tallies(
-    session: AsyncSession, *, market: str, durations: Mapping[str, int]
-) -> dict[str, _Tally]:
-    """Per item of the market: rows per action, purchases' amount and completed watches,
-    counted in one GROUP BY (a watch completes at ENGAGED_COMPLETION of its duration)."""
-    thresholds = {key: ENGAGED_COMPLETION * ms for key, ms in durations.items() if ms > 0}
-    # an item without a known duration has a NULL threshold: none of its watches complete
-    threshold = case(thresholds, value=FeedEvent.item_key, else_=None) if thresholds else null()
-    completed = case(
-        (and_(FeedEvent.action == WATCH, FeedEvent.value >= cast(threshold, Float)), 1),
-        else_=0,
-    )
-    rows = await session.execute(
-        select(
-            FeedEvent.item_key,
-            FeedEvent.action,
-            func.count(),
-            func.coalesce(func.sum(FeedEvent.value), 0.0),
-            func.coalesce(func.sum(completed), 0),
-        )
-        .where(FeedEvent.market_code == market)
-        .group_by(FeedEvent.item_key, FeedEvent.action)
-    )
-    tallies: dict[str, _Tally] = {}
-    for key, action, count, total, done in rows:
-        tally = tallies.setdefault(key, _Tally(counts={}))
-        tally.counts[action] = count
-        tally.completed += int(done)
-        if action == PURCHASE:
-            tally.purchase_value = float(total)
-    return tallies
-
-
-def _median(values: Iterable[float]) -> float:
-    found = list(values)
-    return statistics.median(found) if found else 0.0
-
-
-async def item_report(
-    session: AsyncSession,
-    *,
-    item_keys: Sequence[str],
-    market: str,
-    durations: Mapping[str, int],
-) -> ItemReport:
-    """How the items did in the market's feed, beside the market's median item.
-
-    `durations` (item key -> video length in ms) decides which watches completed; pass the
-    market's videos, not only the asked ones, or their peers' completion reads as none. The
-    completion median is over videos (items with a duration) only."""
-    tallies = await _tallies(session, market=market, durations=durations)
-    stages = {
-        row.item_key: _stage_change(row)
-        for row in await session.scalars(
-            select(ItemStage).where(ItemStage.item_key.in_(list(item_keys)))
-        )
-    }
-    items = []
-    for key in item_keys:
-        tally = tallies.get(key, _Tally(counts={}))
-        items.append(
-            ItemStats(
-                item_key=key,
-                impressions=tally.count(IMPRESSION),
-                engaged=sum(tally.count(action) for action in ENGAGING) + tally.completed,
-                clicks=tally.count(CLICK),
-                carts=tally.count(CART),
-                purchases=tally.count(PURCHASE),
-                purchase_minor=round(tally.purchase_value),
-                completed_watches=tally.completed,
-                rates=tally.rates(),
-                stage=stages.get(key),
-            )
-        )
-    peers = {
-        key: tally.rates()
-        for key, tally in tallies.items()
-        if tally.count(IMPRESSION) >= REPORT_MIN_IMPRESSIONS
-    }
-    median = Rates(
-        click=_median(rates.click for rates in peers.values()),
-        completion=_median(
-            rates.completion for key, rates in peers.items() if durations.get(key, 0) > 0
-        ),
-        conversion=_median(rates.conversion for rates in peers.values()),
-    )
-    return ItemReport(items=items, median=median, peers=len(peers))
-
-
-# --- the items the feed may rank ------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Wanted:
-    """Which items to load: None loads all of a kind, a list only those (empty: none)."""
-
-    video_ids: list[int] | None = None
-    room_ids: list[int] | None = None
-    product_ids: list[int] | None = None
-
-    @classmethod
-    def one(cls, key: str) -> "_Wanted":
-        kind, ref = parse_key(key)
-        nothing: list[int] = []
-        return cls(
-            video_ids=[ref] if kind == "video" else nothing,
-            room_ids=[ref] if kind == "live" else nothing,
-            product_ids=[ref] if kind == "product" else nothing,
-        )
-
-
-def _lead(
-    product_ids: Iterable[int], on_sale: Mapping[int, catalog_service.MarketProduct]
-) -> tuple[tuple[int, ...], int, int]:
-    """The tagged products still on sale (in tag order), the first one's category and price."""
-    selling = tuple(pid for pid in dict.fromkeys(product_ids) if pid in on_sale)
-    if not selling:
-        return (), 0, 0
-    first = on_sale[selling[0]]
-    return selling, first.category_id, first.price_minor
-
-
-def _sold_out(
-    product_ids: Sequence[int],
-    on_sale: Mapping[int, catalog_service.MarketProduct],
-    stocked: set[int],
-) -> bool:
-    """Every product has no unit on the shelf (an item selling nothing is not sold out)."""
-    return bool(product_ids) and not any(
-        variant in stocked for pid in product_ids for variant in on_sale[pid].variant_ids
-    )
-
-
-class _Tagged(Protocol):
-    product_id: int
-
-
-class _Hosted(Protocol):
-    """A video or a live room, as far as the feed reads them."""
-
-    id: int
-    shop_id: int | None
-    host_user_id: int
-
-    @property
-    def products(self) -> Sequence[_Tagged]: ...
-
-
-def _content_item(
-    kind: str,
-    row: _Hosted,
-    market: str,
-    on_sale: Mapping[int, catalog_service.MarketProduct],
-    stocked: set[int],
-    *,
-    published_at: float,
-    title: str,
-    extra: dict[str, str],
-    duration_ms: int = 0,
-    live: bool = False,
-) -> FeedItem:
-    """A video or a room: its lead product's category and price, sold out or not."""
-    product_ids, category_id, price_minor = _lead((tag.product_id for tag in row.products), on_sale)
-    return FeedItem(
-        key=item_key(kind, row.id),
-        kind=kind,
-        ref_id=row.id,
-        market=market,
-        shop_id=row.shop_id or 0,
-        host_id=row.host_user_id,
-        category_id=category_id,
-        price_minor=price_minor,
-        product_ids=product_ids,
-        published_at=published_at,
-        duration_ms=duration_ms,
-        live=live,
-        sold_out=_sold_out(product_ids, on_sale, stocked),
-        title=title,
-        extra=extra,
-    )
-
-
-async def _load_market(databases: Databases, market: str, wanted: _Wanted) -> list[FeedItem]:
-    """One market's items in a fixed number of queries: the global session first (and held),
-    then the market's cell, as every unit of work spanning both takes them."""
-    cell = databases.settings.cell_of_market(market)
-    async with databases.session(GLOBAL_CELL, write=False) as global_:
-        await global_.connection()
-        async with databases.session(cell, write=False) as session:
-            videos = await content_service.ready_in_market(
-                session, market=market, video_ids=wanted.video_ids
-            )
-            rooms = await live_rooms.live_now(session, market=market, room_ids=wanted.room_ids)
-            tagged = [tag.product_id for video in videos for tag in video.products] + [
-                tag.product_id for room in rooms for tag in room.products
-            ]
-            everything = wanted.video_ids is None and wanted.room_ids is None
-            on_sale = await catalog_service.on_sale_in(
-                global_,
-                market=market,
-                product_ids=None if everything else [*tagged, *(wanted.product_ids or [])],
-            )
-            cards = (
-                on_sale
-                if wanted.product_ids is None
-                else {pid: on_sale[pid] for pid in wanted.product_ids if pid in on_sale}
-            )
-            owners = await shops_service.owners(
-                global_, [product.shop_id for product in cards.values()]
-            )
-            stocked = await inventory_service.in_stock(
-                session,
-                market=market,
-                variant_ids=None
-                if everything
-                else [v for product in on_sale.values() for v in product.variant_ids],
-            )
-    items = [
-        _content_item(
-            "video",
-            video,
-            market,
-            on_sale,
-            stocked,
-            published_at=(video.published_at or video.created_at).timestamp(),
-            title=video.caption,
-            extra={"playlist": video.playlist_path, "poster": video.poster_path},
-            duration_ms=video.duration_ms,
-        )
-        for video in videos
-    ]
-    items += [
-        _content_item(
-            "live",
-            room,
-            market,
-            on_sale,
-            stocked,
-            published_at=(room.started_at or room.scheduled_at).timestamp(),
-            title=room.title,
-            extra={"public_name": room.public_name, "cover": room.cover_path},
-            live=True,
-        )
-        for room in rooms
-    ]
-    for product in cards.values():
-        items.append(
-            FeedItem(
-                key=item_key("product", product.id),
-                kind="product",
-                ref_id=product.id,
-                market=market,
-                shop_id=product.shop_id,
-                host_id=owners.get(product.shop_id, 0),
-                category_id=product.category_id,
-                price_minor=product.price_minor,
-                product_ids=(product.id,),
-                published_at=product.created_at.timestamp(),
-                sold_out=_sold_out((product.id,), on_sale, stocked),
-                title=product.title,
-                extra={"image": product.image or ""},
-            )
-        )
-    return items
-
-
-async def load_items(databases: Databases, *, market: str | None = None) -> list[FeedItem]:
-    """Every item the feed may rank in the market (or in every active market): ready
-    videos, rooms on air and product cards of published products priced there."""
-    if market is not None:
-        codes = [market.upper()]
-    else:
-        async with databases.session(GLOBAL_CELL, write=False) as session:
-            codes = [m.code for m in await markets_service.list(session)]
-    items = []
-    for code in codes:
-        items += await _load_market(databases, code, _Wanted())
-    return items
-
-
-async def load_item(databases: Databases, key: str, *, market: str) -> FeedItem | None:
-    """One item as load_items would give it; None when the feed may not rank it (a video
-    not ready, a room not on air, a product unpublished or not priced in the market)."""
-    found = await _load_market(databases, market.upper(), _Wanted.one(key))
-    return found[0] if found else None
+    return [stage_change(row) for row in rows]

@@ -9,6 +9,10 @@ for items they were never shown.
 
 Order of work for events: log them in the cell and commit, then tell the engine (side
 effects after commit), then save any cold-start decisions in a second short transaction.
+
+These are the feed's flows: they own their units of work (as do the engine's loading and
+refresh below); feed.flows adds the page's own (cards, add to cart, likes and follows, the
+merchant's report).
 """
 
 import asyncio
@@ -24,7 +28,7 @@ import structlog
 
 from shoptide.db import Databases
 from shoptide.errors import InvalidInput
-from shoptide.feed import service
+from shoptide.feed import loading, service
 from shoptide.feed.engine import FeedEngine, Served
 from shoptide.feed.items import (
     CART,
@@ -35,10 +39,14 @@ from shoptide.feed.items import (
     SHARE,
     SKIP,
     WATCH,
+    FeedItem,
     Signal,
 )
 from shoptide.feed.ladder import StageChange
+from shoptide.feed.loading import Wanted
 from shoptide.feed.service import ServedLog
+from shoptide.markets import service as markets_service
+from shoptide.settings import GLOBAL_CELL
 
 log = structlog.get_logger(__name__)
 
@@ -196,6 +204,37 @@ async def acted(
 
 # --- the engine's life in an app process ----------------------------------------------------
 
+
+async def _market_items(databases: Databases, market: str, wanted: Wanted) -> list[FeedItem]:
+    """One market's items: the global session first (and held), then the market's cell."""
+    async with databases.session(GLOBAL_CELL, write=False) as global_:
+        await global_.connection()
+        cell = databases.settings.cell_of_market(market)
+        async with databases.session(cell, write=False) as session:
+            return await loading.market_items(global_, session, market, wanted)
+
+
+async def load_items(databases: Databases, *, market: str | None = None) -> list[FeedItem]:
+    """Every item the feed may rank in the market (or in every active market): ready
+    videos, rooms on air and product cards of published products priced there."""
+    if market is not None:
+        codes = [market.upper()]
+    else:
+        async with databases.session(GLOBAL_CELL, write=False) as session:
+            codes = [m.code for m in await markets_service.list(session)]
+    items = []
+    for code in codes:
+        items += await _market_items(databases, code, Wanted())
+    return items
+
+
+async def load_item(databases: Databases, key: str, *, market: str) -> FeedItem | None:
+    """One item as load_items would give it; None when the feed may not rank it (a video
+    not ready, a room not on air, a product unpublished or not priced in the market)."""
+    found = await _market_items(databases, market.upper(), Wanted.one(key))
+    return found[0] if found else None
+
+
 REPLAY_BATCH = 2_000
 
 
@@ -205,7 +244,7 @@ async def load(databases: Databases, engine: FeedEngine, *, at: float) -> None:
     for cell in databases.each_cell():
         async with databases.session(cell, write=False) as session:
             engine.ladder.restore(await service.load_stages(session))
-    await _save_by_cell(databases, engine.reload(await service.load_items(databases), at))
+    await _save_by_cell(databases, engine.reload(await load_items(databases), at))
 
 
 async def _save_by_cell(databases: Databases, changes: Sequence[StageChange]) -> None:

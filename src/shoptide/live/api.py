@@ -4,7 +4,7 @@ Public: anyone may watch. What happens in a room as it runs comes over its WebSo
 from fastapi import APIRouter
 
 from shoptide.deps import OPTIONAL_BEARER, CellRead, CurrentMarket, DatabasesDep
-from shoptide.live import rooms, service
+from shoptide.live import flows, rooms
 from shoptide.live.schemas import CommentRead, RoomRead
 
 public_router = APIRouter(prefix="/live/rooms", tags=["live"])
@@ -19,13 +19,11 @@ async def list_rooms(market: CurrentMarket, cell: CellRead) -> list[RoomRead]:
 
 @public_router.get("/{public_name}", response_model=RoomRead)
 async def get_room(public_name: str, databases: DatabasesDep) -> RoomRead:
-    async with rooms.in_room(databases, public_name) as scope:
-        return RoomRead.of(scope.room)
+    return RoomRead.of(await flows.get_room(databases, public_name))
 
 
 @public_router.get("/{public_name}/comments", response_model=list[CommentRead])
 async def recent_comments(public_name: str, databases: DatabasesDep) -> list[CommentRead]:
     """The latest visible comments, oldest first."""
-    async with rooms.in_room(databases, public_name) as scope:
-        comments = await service.recent_comments(scope.cell, scope.room)
+    comments = await flows.recent_comments(databases, public_name)
     return [CommentRead.of(comment) for comment in comments]

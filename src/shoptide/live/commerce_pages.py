@@ -1,26 +1,24 @@
 """The selling parts of a live room as htmx fragments: the host's deal console and offer
 inbox, the viewer's offer panel and checkout drawer.
 
-Each write runs in its own unit of work and is announced to the room through the hub only
-after it committed. Fragments answer a mistake with a 4xx and the fragment again, with the
-message (live_commerce.js lets htmx swap those in).
+Each write is one flow of live.selling, announced to the room only after it committed.
+Fragments answer a mistake with a 4xx and the fragment again, with the message
+(live_commerce.js lets htmx swap those in). The viewer's panel and drawer answer a
+visitor too (a sign-in prompt); everything else needs a signed-in user.
 """
 
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
-from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Principal
-from shoptide.catalog import service as catalog_service
-from shoptide.checkout.pages import attempt_from_form, remember_address
+from shoptide.checkout.schemas import attempt_from_form
 from shoptide.db import Databases
 from shoptide.deps import (
     CsrfChecked,
-    CurrentSeat,
     CurrentUser,
     DatabasesDep,
     GatewayDep,
@@ -28,64 +26,62 @@ from shoptide.deps import (
     SettingsDep,
 )
 from shoptide.errors import DomainError
-from shoptide.live import commerce, rooms, selling
-from shoptide.live.commerce import RoomOrder
-from shoptide.live.models import Offer
+from shoptide.live import selling
+from shoptide.live.deps import HostRequest, HubDep, host_request
+from shoptide.live.drawer import RoomOrder
 from shoptide.payments.gateway import TEST_CARDS
 from shoptide.web.rendering import Page, PageDep
 
-host_router = APIRouter(prefix="/seller/live/{public_name}")
-viewer_router = APIRouter(prefix="/live/{public_name}")
+public_router = APIRouter(prefix="/live/{public_name}")  # the viewer's panel and drawer
+router = APIRouter()  # the host's console fragments, and a viewer's offers
 
+HOST = "/seller/live/{public_name}"
+VIEWER = "/live/{public_name}"
 DEAL_LENGTHS = (30, 60, 120, 300, 600, 1800)  # seconds offered on the deal form
 
 
-def _hub(request: Request) -> selling.Publisher:
-    return request.app.state.live_hub
+# --- host: flash deals and offers -----------------------------------------------------------
 
 
-# --- host: flash deals --------------------------------------------------------------------
+@dataclass
+class SellingConsole(HostRequest):
+    """The host's deal console and offer inbox in their room. `checked` reads them for the
+    room's host only (an action checks the host itself, before answering with them)."""
 
+    def _shop(self, checked: bool) -> int | None:
+        return self.shop_id if checked else None
 
-async def _deal_console(
-    page: Page, databases: Databases, public_name: str, *, status_code: int = 200, **extra: Any
-) -> HTMLResponse:
-    async with rooms.in_room(databases, public_name) as scope:
-        product_ids = [p.product_id for p in scope.room.products]
-        return page.render(
-            "live_commerce/deal_console.html",
-            status_code=status_code,
-            room=scope.room,
-            room_market=scope.market,
-            variants=await catalog_service.sellables_of_products(
-                scope.global_, product_ids, market=scope.room.market_code
-            ),
-            deals=await commerce.active_deals(scope.cell, scope.global_, scope.room),
-            deal_lengths=DEAL_LENGTHS,
-            **extra,
+    def _render(
+        self, template: str, shown: selling.DealConsole | selling.OfferInbox, **context: Any
+    ) -> HTMLResponse:
+        return self.page.render(template, room=shown.room, room_market=shown.market, **context)
+
+    async def deals(self, *, checked: bool = False, **extra: Any) -> HTMLResponse:
+        shown = await selling.deal_console(
+            self.databases, self.public_name, shop_id=self._shop(checked)
         )
+        context = {"variants": shown.variants, "deals": shown.deals, "deal_lengths": DEAL_LENGTHS}
+        return self._render("live_commerce/deal_console.html", shown, **context, **extra)
+
+    async def offers(self, *, checked: bool = False, **extra: Any) -> HTMLResponse:
+        shown = await selling.offer_inbox(
+            self.databases, self.public_name, shop_id=self._shop(checked)
+        )
+        return self._render("live_commerce/offer_inbox.html", shown, rows=shown.rows, **extra)
 
 
-async def _hosted(databases: Databases, public_name: str, shop_id: int) -> None:
-    async with rooms.in_room(databases, public_name) as scope:
-        rooms.ensure_host(scope.room, shop_id=shop_id)
+ConsoleDep = Annotated[SellingConsole, Depends(host_request(SellingConsole))]
 
 
-@host_router.get("/deals", response_class=HTMLResponse)
-async def deal_console(
-    public_name: str, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
-) -> HTMLResponse:
-    await _hosted(databases, public_name, seat.shop.id)
-    return await _deal_console(page, databases, public_name)
+@router.get(HOST + "/deals", response_class=HTMLResponse)
+async def deal_console(console: ConsoleDep) -> HTMLResponse:
+    return await console.deals(checked=True)
 
 
-@host_router.post("/deals", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@router.post(HOST + "/deals", response_class=HTMLResponse, dependencies=[CsrfChecked])
 async def start_deal(
-    request: Request,
-    public_name: str,
-    page: PageDep,
-    seat: CurrentSeat,
-    databases: DatabasesDep,
+    console: ConsoleDep,
+    hub: HubDep,
     sku: Annotated[str, Form(max_length=64)],
     price: Annotated[str, Form(max_length=20)],
     quantity: Annotated[int, Form()],
@@ -94,10 +90,10 @@ async def start_deal(
 ) -> HTMLResponse:
     try:
         await selling.start_deal(
-            databases,
-            _hub(request),
-            public_name,
-            shop_id=seat.shop.id,
+            console.databases,
+            hub,
+            console.public_name,
+            shop_id=console.shop_id,
             sku=sku,
             price=price,
             quantity=quantity,
@@ -105,112 +101,46 @@ async def start_deal(
             per_viewer=per_viewer,
         )
     except DomainError as exc:
-        form = {
-            "sku": sku,
-            "price": price,
-            "quantity": quantity,
-            "seconds": seconds,
-            "per_viewer": per_viewer,
-        }
-        return await _deal_console(
-            page, databases, public_name, status_code=exc.status_code, error=exc.message, form=form
-        )
-    return await _deal_console(page, databases, public_name)
+        typed = {"sku": sku, "price": price, "quantity": quantity, "seconds": seconds}
+        form = {**typed, "per_viewer": per_viewer}
+        return await console.deals(status_code=exc.status_code, error=exc.message, form=form)
+    return await console.deals()
 
 
-@host_router.post("/deals/{deal_id}/end", response_class=HTMLResponse, dependencies=[CsrfChecked])
-async def end_deal(
-    request: Request,
-    public_name: str,
-    deal_id: int,
-    page: PageDep,
-    seat: CurrentSeat,
-    databases: DatabasesDep,
-) -> HTMLResponse:
+@router.post(HOST + "/deals/{deal_id}/end", response_class=HTMLResponse, dependencies=[CsrfChecked])
+async def end_deal(console: ConsoleDep, hub: HubDep, deal_id: int) -> HTMLResponse:
     await selling.end_deal(
-        databases, _hub(request), public_name, shop_id=seat.shop.id, deal_id=deal_id
+        console.databases, hub, console.public_name, shop_id=console.shop_id, deal_id=deal_id
     )
-    return await _deal_console(page, databases, public_name)
+    return await console.deals()
 
 
-# --- host: offers -------------------------------------------------------------------------
+@router.get(HOST + "/offers", response_class=HTMLResponse)
+async def offer_inbox(console: ConsoleDep) -> HTMLResponse:
+    return await console.offers(checked=True)
 
 
-@dataclass(frozen=True)
-class OfferRow:
-    offer: Offer
-    buyer: str
-    title: str
-    sku: str
-
-    @property
-    def usable(self) -> bool:
-        return commerce.offer_usable(self.offer)
-
-
-async def _offer_rows(scope: rooms.RoomScope, offers: list[Offer]) -> list[OfferRow]:
-    sellables = await catalog_service.sellables(
-        scope.global_, [o.variant_id for o in offers], market=scope.room.market_code
-    )
-    buyers = await accounts_service.display_names(scope.cell, [o.shopper_id for o in offers])
-    rows = []
-    for offer in offers:
-        sellable = sellables.get(offer.variant_id)
-        title = f"{sellable.title} ({sellable.variant_label})" if sellable else "?"
-        sku = sellable.sku if sellable else ""
-        rows.append(OfferRow(offer, buyers.get(offer.shopper_id, "?"), title, sku))
-    return rows
-
-
-async def _offer_inbox(
-    page: Page, databases: Databases, public_name: str, *, status_code: int = 200, **extra: Any
-) -> HTMLResponse:
-    async with rooms.in_room(databases, public_name) as scope:
-        waiting = await commerce.offers_waiting(scope.cell, scope.room)
-        return page.render(
-            "live_commerce/offer_inbox.html",
-            status_code=status_code,
-            room=scope.room,
-            room_market=scope.market,
-            rows=await _offer_rows(scope, waiting),
-            **extra,
-        )
-
-
-@host_router.get("/offers", response_class=HTMLResponse)
-async def offer_inbox(
-    public_name: str, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
-) -> HTMLResponse:
-    await _hosted(databases, public_name, seat.shop.id)
-    return await _offer_inbox(page, databases, public_name)
-
-
-@host_router.post("/offers/{offer_id}", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@router.post(HOST + "/offers/{offer_id}", response_class=HTMLResponse, dependencies=[CsrfChecked])
 async def answer_offer(
-    request: Request,
-    public_name: str,
+    console: ConsoleDep,
+    hub: HubDep,
     offer_id: int,
-    page: PageDep,
-    seat: CurrentSeat,
-    databases: DatabasesDep,
     action: Annotated[str, Form(max_length=10)],
     counter_price: Annotated[str, Form(max_length=20)] = "",
 ) -> HTMLResponse:
     try:
         await selling.answer_offer(
-            databases,
-            _hub(request),
-            public_name,
-            shop_id=seat.shop.id,
+            console.databases,
+            hub,
+            console.public_name,
+            shop_id=console.shop_id,
             offer_id=offer_id,
             action=action,
             counter_price=counter_price,
         )
     except DomainError as exc:
-        return await _offer_inbox(
-            page, databases, public_name, status_code=exc.status_code, error=exc.message
-        )
-    return await _offer_inbox(page, databases, public_name)
+        return await console.offers(status_code=exc.status_code, error=exc.message)
+    return await console.offers()
 
 
 # --- viewer: offers -----------------------------------------------------------------------
@@ -221,59 +151,41 @@ def _shopper_of(user: Principal | None) -> Principal | None:
 
 
 async def _offer_panel(
-    page: Page,
-    databases: Databases,
-    public_name: str,
-    user: Principal | None,
-    *,
-    status_code: int = 200,
-    **extra: Any,
+    page: Page, databases: Databases, public_name: str, user: Principal | None, **extra: Any
 ) -> HTMLResponse:
-    async with rooms.in_room(databases, public_name) as scope:
-        pinned = await commerce.pinned_product(scope.cell, scope.room)
-        shopper = _shopper_of(user)
-        latest = (
-            await commerce.latest_offer(scope.cell, scope.room, shopper_id=shopper.user_id)
-            if shopper
-            else None
-        )
-        return page.render(
-            "live_commerce/offer_panel.html",
-            status_code=status_code,
-            room=scope.room,
-            room_market=scope.market,
-            shopper=shopper,
-            latest=(await _offer_rows(scope, [latest]))[0] if latest else None,
-            variants=await catalog_service.sellables_of_products(
-                scope.global_, [pinned], market=scope.room.market_code
-            )
-            if pinned
-            else [],
-            **extra,
-        )
+    shopper = _shopper_of(user)
+    shopper_id = shopper.user_id if shopper else None
+    shown = await selling.offer_panel(databases, public_name, shopper_id=shopper_id)
+    return page.render(
+        "live_commerce/offer_panel.html",
+        room=shown.room,
+        room_market=shown.market,
+        shopper=shopper,
+        latest=shown.latest,
+        variants=shown.variants,
+        **extra,
+    )
 
 
-@viewer_router.get("/offer-panel", response_class=HTMLResponse)
+@public_router.get("/offer-panel", response_class=HTMLResponse)
 async def offer_panel(
     public_name: str, page: PageDep, user: OptionalUser, databases: DatabasesDep
 ) -> HTMLResponse:
     return await _offer_panel(page, databases, public_name, user)
 
 
-@viewer_router.post("/offers", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@router.post(VIEWER + "/offers", response_class=HTMLResponse, dependencies=[CsrfChecked])
 async def make_offer(
-    request: Request,
     public_name: str,
     page: PageDep,
     user: CurrentUser,
     databases: DatabasesDep,
+    hub: HubDep,
     sku: Annotated[str, Form(max_length=64)],
     price: Annotated[str, Form(max_length=20)],
 ) -> HTMLResponse:
     try:
-        await selling.make_offer(
-            databases, _hub(request), public_name, user=user, sku=sku, price=price
-        )
+        await selling.make_offer(databases, hub, public_name, user=user, sku=sku, price=price)
     except DomainError as exc:
         return await _offer_panel(
             page, databases, public_name, user, status_code=exc.status_code, error=exc.message
@@ -281,21 +193,23 @@ async def make_offer(
     return await _offer_panel(page, databases, public_name, user)
 
 
-@viewer_router.post(
-    "/offers/{offer_id}/counter", response_class=HTMLResponse, dependencies=[CsrfChecked]
+@router.post(
+    VIEWER + "/offers/{offer_id}/counter",
+    response_class=HTMLResponse,
+    dependencies=[CsrfChecked],
 )
 async def answer_counter(
-    request: Request,
     public_name: str,
     offer_id: int,
     page: PageDep,
     user: CurrentUser,
     databases: DatabasesDep,
+    hub: HubDep,
     take: Annotated[bool, Form()],
 ) -> HTMLResponse:
     try:
         await selling.answer_counter(
-            databases, _hub(request), public_name, user=user, offer_id=offer_id, take=take
+            databases, hub, public_name, user=user, offer_id=offer_id, take=take
         )
     except DomainError as exc:
         return await _offer_panel(
@@ -313,38 +227,28 @@ async def _drawer(
     public_name: str,
     user: Principal,
     order: RoomOrder,
-    *,
-    status_code: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    async with rooms.in_room(databases, public_name) as scope:
-        item = await commerce.drawer_item(
-            scope.cell,
-            scope.global_,
-            scope.room,
-            shopper_id=user.user_id,
-            market=page.market,
-            order=order,
-        )
-        addresses = await accounts_service.list_addresses(scope.cell, user_id=user.user_id)
-        return page.render(
-            "live_commerce/drawer.html",
-            status_code=status_code,
-            room=scope.room,
-            item=item,
-            order=order,
-            addresses=addresses,
-            test_cards=TEST_CARDS,
-            idempotency_key=uuid.uuid4().hex,
-            **extra,
-        )
+    shown = await selling.drawer(
+        databases, public_name, shopper_id=user.user_id, market=page.market, order=order
+    )
+    return page.render(
+        "live_commerce/drawer.html",
+        room=shown.room,
+        item=shown.item,
+        order=order,
+        addresses=shown.addresses,
+        test_cards=TEST_CARDS,
+        idempotency_key=uuid.uuid4().hex,
+        **extra,
+    )
 
 
 def _sign_in_first(page: Page, public_name: str) -> HTMLResponse:
     return page.render("live_commerce/sign_in_first.html", status_code=401, public_name=public_name)
 
 
-@viewer_router.get("/drawer", response_class=HTMLResponse)
+@public_router.get("/drawer", response_class=HTMLResponse)
 async def drawer(
     public_name: str,
     page: PageDep,
@@ -354,19 +258,19 @@ async def drawer(
     deal: int | None = None,
     offer: int | None = None,
 ) -> HTMLResponse:
-    if _shopper_of(user) is None:
+    shopper = _shopper_of(user)
+    if shopper is None:
         return _sign_in_first(page, public_name)
-    assert user is not None
     order = RoomOrder(sku=sku, deal_id=deal, offer_id=offer)
     try:
-        return await _drawer(page, databases, public_name, user, order)
+        return await _drawer(page, databases, public_name, shopper, order)
     except DomainError as exc:
         return page.render(
             "live_commerce/drawer_closed.html", status_code=exc.status_code, error=exc.message
         )
 
 
-@viewer_router.post("/buy", response_class=HTMLResponse, dependencies=[CsrfChecked])
+@public_router.post("/buy", response_class=HTMLResponse, dependencies=[CsrfChecked])
 async def buy(
     request: Request,
     public_name: str,
@@ -374,6 +278,7 @@ async def buy(
     user: OptionalUser,
     databases: DatabasesDep,
     gateway: GatewayDep,
+    hub: HubDep,
     settings: SettingsDep,
     sku: Annotated[str, Form(max_length=64)],
     card_number: Annotated[str, Form(max_length=30)],
@@ -382,6 +287,7 @@ async def buy(
     deal: Annotated[int | None, Form()] = None,
     offer: Annotated[int | None, Form()] = None,
 ) -> HTMLResponse:
+    """A visitor is asked to sign in; a shopper pays for the drawer's line."""
     shopper = _shopper_of(user)
     if shopper is None:
         return _sign_in_first(page, public_name)
@@ -395,10 +301,12 @@ async def buy(
             market=page.market,
             settings=settings,
         )
-        result, item = await commerce.buy(
+        result, item = await selling.buy(
             databases,
             gateway,
+            hub,
             public_name=public_name,
+            buyer=shopper,
             attempt=attempt,
             order=order,
             card_number=card_number,
@@ -415,17 +323,8 @@ async def buy(
             form=form,
         )
     if not result.paid:
+        reason = result.checkout.failure_reason
         return await _drawer(
-            page,
-            databases,
-            public_name,
-            shopper,
-            order,
-            status_code=402,
-            error=result.checkout.failure_reason,
-            form=form,
+            page, databases, public_name, shopper, order, status_code=402, error=reason, form=form
         )
-    if not result.replayed:
-        await selling.announce_purchase(_hub(request), databases, public_name, shopper, item, order)
-        await remember_address(databases, settings.cell_of_market(page.market.code), attempt)
     return page.render("live_commerce/bought.html", orders=result.orders, item=item)

@@ -1,10 +1,17 @@
-"""Live rooms reacting to their own committed events: the reminders shoppers asked for.
-(Viewers hear of status changes from the media hooks, which publish them at once.)"""
+"""Live rooms reacting to committed events: the reminders shoppers asked for, and what a
+failed checkout or an ended room gives back. (Viewers hear of status changes from the
+media hooks, which publish them at once.)"""
 
 from shoptide import i18n
 from shoptide.db import Databases
-from shoptide.events import Delivery, HandlerRegistry, LiveRoomStarted
-from shoptide.live import service
+from shoptide.events import (
+    CheckoutFailed,
+    Delivery,
+    HandlerRegistry,
+    LiveRoomEnded,
+    LiveRoomStarted,
+)
+from shoptide.live import commerce, selling, service
 from shoptide.markets import service as markets_service
 from shoptide.settings import GLOBAL_CELL
 
@@ -29,3 +36,13 @@ def register(registry: HandlerRegistry, databases: Databases) -> None:
             )
 
     registry.register(LiveRoomStarted, "live.send_reminders", send_reminders)
+
+    async def give_back_failed_claims(delivery: Delivery) -> None:
+        async with databases.session(delivery.cell) as session:
+            await commerce.give_back_claims(session, checkout_id=delivery.payload["checkout_id"])
+
+    async def end_deals_of_ended_room(delivery: Delivery) -> None:
+        await selling.end_due_deals(databases, delivery.cell)
+
+    registry.register(CheckoutFailed, "live.give_back_failed_claims", give_back_failed_claims)
+    registry.register(LiveRoomEnded, "live.end_deals_of_ended_room", end_deals_of_ended_room)

@@ -9,8 +9,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,9 +21,7 @@ from shoptide.catalog import service as catalog_service
 from shoptide.db import Databases, utcnow
 from shoptide.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from shoptide.live.models import LiveRoom, RoomProduct
-from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
-from shoptide.settings import GLOBAL_CELL
 
 PUBLIC_NAME = re.compile(r"^([a-z]{2})-[0-9a-f]{10}$")
 MAX_ROOM_PRODUCTS = 30
@@ -271,18 +268,3 @@ class RoomScope:
 
 def cell_of_room(databases: Databases, public_name: str) -> str:
     return databases.settings.cell_of_market(market_of(public_name))
-
-
-@asynccontextmanager
-async def in_room(
-    databases: Databases, public_name: str, *, write: bool = False
-) -> AsyncIterator[RoomScope]:
-    """A unit of work in the room's cell; the global session is taken first (deps.py's
-    order) and only read. Commits on exit when `write`; NotFound for an unknown room."""
-    cell_name = cell_of_room(databases, public_name)
-    async with databases.session(GLOBAL_CELL, write=False) as global_:
-        await global_.connection()
-        async with databases.session(cell_name, write=write) as cell:
-            room = await get(cell, public_name)
-            market = await markets_service.get(global_, room.market_code)
-            yield RoomScope(room, market, cell_name, cell, global_)

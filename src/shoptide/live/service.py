@@ -2,15 +2,15 @@
 moderation, pinned products, reminders, and the snapshot a socket gets when it joins.
 
 Functions take a `RoomScope` (the room with the sessions to act in it) or a session, and
-never commit: the edge (a page route, the socket, an event handler) opens the unit of work
-with `in_room` and tells the room through the hub only after it committed.
+never commit: live.flows opens the unit of work with `in_room` and tells the room through
+the hub only after it committed.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,14 +19,14 @@ from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Principal
 from shoptide.catalog import service as catalog_service
 from shoptide.content import service as content_service
-from shoptide.db import Base, Databases, utcnow
+from shoptide.db import Base, utcnow
 from shoptide.errors import (
     InvalidInput,
     InvalidTransition,
     NotAllowed,
     NotFound,
 )
-from shoptide.live import commerce, rooms
+from shoptide.live import deals, rooms
 from shoptide.live.models import (
     LiveRoom,
     RoomComment,
@@ -49,23 +49,37 @@ COMMENT_LIMITS: tuple[Limit, ...] = ((2.0, 1), (60.0, 10))
 MODERATING_ROLES = ("host", "moderator", "operator")
 
 
-async def record_peak(databases: Databases, public_name: str, viewers: int) -> None:
-    """Raise the room's peak to `viewers` if it is higher (the hub calls it now and then)."""
-    async with databases.session(rooms.cell_of_room(databases, public_name)) as session:
-        await session.execute(
-            update(LiveRoom)
-            .where(LiveRoom.public_name == public_name, LiveRoom.peak_viewers < viewers)
-            .values(peak_viewers=viewers)
-        )
+def shopper_of_market(user: Principal | None, market: str) -> Principal | None:
+    """The signed-in shopper if they shop in the market: only they can ask for reminders."""
+    if user is not None and user.role == "shopper" and user.market_code == market:
+        return user
+    return None
 
 
-async def rooms_of_shop(databases: Databases, *, shop_id: int) -> list[LiveRoom]:
-    """The shop's rooms in every market, the latest scheduled first."""
-    found: list[LiveRoom] = []
-    for cell in databases.each_cell():
-        async with databases.session(cell, write=False) as session:
-            found += await rooms.for_shop(session, shop_id=shop_id)
-    return sorted(found, key=lambda room: room.scheduled_at, reverse=True)
+@dataclass(frozen=True)
+class OnAir:
+    """The market's rooms live now, then the coming ones, as one visitor sees them."""
+
+    live: list[LiveRoom]
+    upcoming: list[LiveRoom]
+    reminded: set[int]  # the rooms the shopper asked to be reminded of
+    can_remind: bool
+
+
+async def on_air(cell: AsyncSession, *, market: str, user: Principal | None) -> OnAir:
+    listed = await rooms.on_air(cell, market=market)
+    shopper = shopper_of_market(user, market)
+    asked = (
+        await reminded(cell, shopper_id=shopper.user_id, room_ids=[r.id for r in listed])
+        if shopper
+        else set()
+    )
+    return OnAir(
+        live=[r for r in listed if r.status == "live"],
+        upcoming=[r for r in listed if r.status != "live"],
+        reminded=asked,
+        can_remind=shopper is not None,
+    )
 
 
 async def room_product_ids(cell: AsyncSession, room: LiveRoom) -> list[int]:
@@ -399,14 +413,14 @@ def room_summary(room: LiveRoom) -> dict[str, Any]:
 
 
 async def snapshot(scope: RoomScope, *, viewers: int, you: Participant) -> dict[str, Any]:
-    deals = await commerce.active_deals(scope.cell, scope.global_, scope.room)
+    running = await deals.active_deals(scope.cell, scope.global_, scope.room)
     return {
         "type": "snapshot",
         "room": room_summary(scope.room),
         "viewers": viewers,
         "comments": [comment_message(c) for c in await recent_comments(scope.cell, scope.room)],
         "pinned": await pinned_card(scope),
-        "deals": [deal.message(scope.market.locale) for deal in deals],
+        "deals": [deal.message(scope.market.locale) for deal in running],
         "you": you.public(),
     }
 

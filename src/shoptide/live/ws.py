@@ -2,8 +2,8 @@
 
 Anyone may watch; the signed session cookie says who is there (SessionMiddleware reads it
 for WebSockets too). The socket holds no database session: who someone is and the snapshot
-are read when it joins, and each message opens a short unit of work of its own. What a
-message changes is published to the room only after it committed.
+are read when it joins, and each message runs a flow with a short unit of work of its own.
+What a message changes is published to the room only after it committed.
 
 Client → server: {"type": "comment", "body"}, {"type": "delete_comment", "id"} and
 {"type": "mute", "comment_id"} (the last two for the host and moderators). Server →
@@ -21,16 +21,15 @@ from urllib.parse import urlsplit
 import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from shoptide.accounts import service as accounts_service
-from shoptide.accounts.service import Principal, principal_of
+from shoptide.accounts.service import Principal
 from shoptide.db import Databases
-from shoptide.errors import DomainError, InvalidInput, NotAllowed, NotFound, NotSignedIn, SlowDown
-from shoptide.live import rooms, service
+from shoptide.errors import DomainError, InvalidInput, NotAllowed, NotFound, SlowDown
+from shoptide.live import flows, service
 from shoptide.live.realtime import Hub, Viewer
 
 log = structlog.get_logger(__name__)
 
-router = APIRouter()
+public_router = APIRouter()  # anyone may watch; each message checks who is asking
 
 MAX_MESSAGE_CHARS = 2_000
 NO_SUCH_ROOM = 4404  # close code: the room doesn't exist
@@ -66,14 +65,10 @@ async def signed_in(websocket: WebSocket, databases: Databases) -> Principal | N
     user_id, cell = websocket.session.get("uid"), websocket.session.get("cell", "")
     if not user_id or cell not in databases.all_cells:
         return None
-    async with databases.session(cell, write=False) as session:
-        try:
-            return principal_of(await accounts_service.get(session, user_id), cell)
-        except NotSignedIn:
-            return None
+    return await flows.signed_in(databases, cell, user_id)
 
 
-@router.websocket("/live/{public_name}/ws")
+@public_router.websocket("/live/{public_name}/ws")
 async def live_socket(websocket: WebSocket, public_name: str) -> None:
     databases: Databases = websocket.app.state.databases
     hub: Hub = websocket.app.state.live_hub
@@ -83,10 +78,15 @@ async def live_socket(websocket: WebSocket, public_name: str) -> None:
     # queue (at worst twice, never lost). One short read serves who they are and the snapshot.
     async with hub.watching(public_name, viewer) as viewers:
         try:
-            async with rooms.in_room(databases, public_name) as scope:
-                you = await service.participant(scope, user)
-                viewer.identify(shopper_id=you.shopper_id, host=you.role in HOST_ROLES)
-                snapshot = await service.snapshot(scope, viewers=viewers, you=you)
+            you, snapshot = await flows.join(
+                databases,
+                public_name,
+                user=user,
+                viewers=viewers,
+                identify=lambda you: viewer.identify(
+                    shopper_id=you.shopper_id, host=you.role in HOST_ROLES
+                ),
+            )
         except NotFound:
             await websocket.close(NO_SUCH_ROOM)
             return
@@ -146,22 +146,23 @@ async def _comment(connection: Connection, message: dict[str, Any]) -> None:
     key = f"comment:{connection.room}:{you.cell}:{you.user_id}"
     if limited and not await connection.hub.allow(key, service.COMMENT_LIMITS):
         raise SlowDown("You're commenting too fast. Wait a moment and try again.")
-    async with rooms.in_room(connection.databases, connection.room, write=True) as scope:
-        comment = await service.add_comment(scope, you, body)
+    comment = await flows.comment(connection.databases, connection.room, you=you, body=body)
     await connection.hub.publish(connection.room, service.comment_message(comment))
 
 
 async def _delete_comment(connection: Connection, message: dict[str, Any]) -> None:
     comment_id = _number(message, "id")
-    async with rooms.in_room(connection.databases, connection.room, write=True) as scope:
-        await service.delete_comment(scope, connection.you, comment_id)
+    await flows.delete_comment(
+        connection.databases, connection.room, you=connection.you, comment_id=comment_id
+    )
     await connection.hub.publish(connection.room, {"type": "comment_deleted", "id": comment_id})
 
 
 async def _mute(connection: Connection, message: dict[str, Any]) -> None:
     comment_id = _number(message, "comment_id")
-    async with rooms.in_room(connection.databases, connection.room, write=True) as scope:
-        comment = await service.mute_author(scope, connection.you, comment_id)
+    comment = await flows.mute_author(
+        connection.databases, connection.room, you=connection.you, comment_id=comment_id
+    )
     await connection.hub.publish(
         connection.room,
         {

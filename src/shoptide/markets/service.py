@@ -48,11 +48,23 @@ async def list(session: AsyncSession, *, active_only: bool = True) -> Sequence[M
     return (await session.scalars(query)).all()
 
 
+def _not_sold_in(code: str) -> InvalidInput:
+    return InvalidInput(f"We don't sell in market {code!r}. Pick one of the listed markets.")
+
+
 async def get(session: AsyncSession, code: str) -> Market:
     market = await session.get(Market, code.upper()) if code else None
     if market is None or not market.active:
-        raise InvalidInput(f"We don't sell in market {code!r}. Pick one of the listed markets.")
+        raise _not_sold_in(code)
     return market
+
+
+def among(markets: Sequence[Market], code: str) -> Market:
+    """The market of `code` among markets already read (a page's), refused as get() does."""
+    found = next((m for m in markets if m.code == code.upper() and m.active), None)
+    if found is None:
+        raise _not_sold_in(code)
+    return found
 
 
 def included_tax(gross_minor: int, tax_rate_bp: int) -> int:

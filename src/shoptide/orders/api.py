@@ -1,15 +1,12 @@
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Query
 
 from shoptide.deps import CellRead, CurrentMarket, CurrentSeat, CurrentShopper, DatabasesDep
-from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
-from shoptide.orders import service
-from shoptide.orders.models import Order
+from shoptide.orders import flows, service
+from shoptide.orders.flows import ShopOrderRef
 from shoptide.orders.schemas import (
     CancelIn,
     LineRefundIn,
@@ -19,35 +16,40 @@ from shoptide.orders.schemas import (
     line_refund_read,
     order_read,
 )
-from shoptide.payments import service as payments_service
-from shoptide.payments.models import Refund
-from shoptide.settings import GLOBAL_CELL
-
-OrderAction = Callable[..., Awaitable[Order]]
+from shoptide.orders.service import OrderView
 
 router = APIRouter(tags=["orders"])
 seller_router = APIRouter(prefix="/seller", tags=["seller: orders"])
 
 
-async def _read_all(session: AsyncSession, orders: list[Order], locale: str) -> list[OrderRead]:
-    refunds = await payments_service.cancellation_refunds(session, [o.id for o in orders])
-    return [order_read(o, locale, refunds.get(o.id)) for o in orders]
+def _read(found: OrderView, market: Market) -> OrderRead:
+    return order_read(found.order, market.locale, found.refund)
+
+
+async def _shop_order_ref(order_market: str, order_id: int, seat: CurrentSeat) -> ShopOrderRef:
+    """The seat's shop's order named by the URL (the flows check that it is theirs)."""
+    return ShopOrderRef(shop_id=seat.shop.id, market=order_market, order_id=order_id)
+
+
+OrderRef = Annotated[ShopOrderRef, Depends(_shop_order_ref)]
 
 
 @router.get("/orders", response_model=list[OrderRead])
 async def my_orders(
     user: CurrentShopper, session: CellRead, market: CurrentMarket
 ) -> list[OrderRead]:
-    orders = list(await service.list_for_shopper(session, shopper_id=user.user_id))
-    return await _read_all(session, orders, market.locale)
+    return [
+        _read(found, market)
+        for found in await service.shopper_orders(session, shopper_id=user.user_id)
+    ]
 
 
 @router.get("/orders/{order_id}", response_model=OrderRead)
 async def my_order(
     order_id: int, user: CurrentShopper, session: CellRead, market: CurrentMarket
 ) -> OrderRead:
-    order = await service.get_for_shopper(session, order_id, shopper_id=user.user_id)
-    return (await _read_all(session, [order], market.locale))[0]
+    found = await service.shopper_order(session, order_id, shopper_id=user.user_id)
+    return _read(found, market)
 
 
 # --- Seller Center: a shop's orders live in the cells of the markets they were placed in ---
@@ -64,112 +66,47 @@ async def shop_orders(
 ) -> list[OrderRead]:
     """Newest first from every market; for the next page pass the last order's created_at
     as `before`."""
-    listing = await service.shop_orders_page(
+    found = await flows.shop_orders_with_refunds(
         databases, shop_id=seat.shop.id, status=status, before=before, limit=limit
     )
-    def cell_of(market_code: str) -> str:
-        return databases.home_cell(databases.settings.cell_of_market(market_code))
-
-    refunds: dict[tuple[str, int], Refund] = {}  # order ids are unique only within a database
-    for cell in databases.each_cell():
-        async with databases.session(cell, write=False) as session:
-            found = await payments_service.cancellation_refunds(
-                session, [o.id for o in listing.orders if cell_of(o.market_code) == cell]
-            )
-        refunds |= {(cell, order_id): refund for order_id, refund in found.items()}
-    return [
-        order_read(o, market.locale, refunds.get((cell_of(o.market_code), o.id)))
-        for o in listing.orders
-    ]
-
-
-async def _act(
-    databases: DatabasesDep,
-    seat: CurrentSeat,
-    market: Market,
-    order_market: str,
-    order_id: int,
-    action: OrderAction | None = None,
-    **kwargs: str,
-) -> OrderRead:
-    """Load the shop's own order from its market's cell, apply the action, read it back."""
-    cell = databases.settings.cell_of_market(order_market.upper())
-    async with databases.session(cell) as session:
-        order = await service.get_for_shop(
-            session, order_id, shop_id=seat.shop.id, market=order_market
-        )
-        if action is not None:
-            await action(session, order, **kwargs)
-        return (await _read_all(session, [order], market.locale))[0]
+    return [_read(view, market) for view in found]
 
 
 @seller_router.get("/orders/{order_market}/{order_id}", response_model=OrderRead)
-async def shop_order(
-    order_market: str,
-    order_id: int,
-    seat: CurrentSeat,
-    databases: DatabasesDep,
-    market: CurrentMarket,
-) -> OrderRead:
-    return await _act(databases, seat, market, order_market, order_id)
+async def shop_order(ref: OrderRef, databases: DatabasesDep, market: CurrentMarket) -> OrderRead:
+    return _read(await flows.shop_order(databases, ref), market)
 
 
 @seller_router.post("/orders/{order_market}/{order_id}/confirm", response_model=OrderRead)
-async def confirm(
-    order_market: str,
-    order_id: int,
-    seat: CurrentSeat,
-    databases: DatabasesDep,
-    market: CurrentMarket,
-) -> OrderRead:
-    return await _act(databases, seat, market, order_market, order_id, service.confirm)
+async def confirm(ref: OrderRef, databases: DatabasesDep, market: CurrentMarket) -> OrderRead:
+    return _read(await flows.confirm(databases, ref), market)
 
 
 @seller_router.post("/orders/{order_market}/{order_id}/deliver", response_model=OrderRead)
-async def deliver(
-    order_market: str,
-    order_id: int,
-    seat: CurrentSeat,
-    databases: DatabasesDep,
-    market: CurrentMarket,
-) -> OrderRead:
+async def deliver(ref: OrderRef, databases: DatabasesDep, market: CurrentMarket) -> OrderRead:
     """Until carriers report deliveries themselves, the shop marks a parcel delivered."""
-    return await _act(databases, seat, market, order_market, order_id, service.deliver)
+    return _read(await flows.deliver(databases, ref), market)
 
 
 @seller_router.post("/orders/{order_market}/{order_id}/ship", response_model=OrderRead)
 async def ship(
-    order_market: str,
-    order_id: int,
-    body: ShipIn,
-    seat: CurrentSeat,
-    databases: DatabasesDep,
-    market: CurrentMarket,
+    ref: OrderRef, body: ShipIn, databases: DatabasesDep, market: CurrentMarket
 ) -> OrderRead:
-    return await _act(
+    shipped = await flows.ship(
         databases,
-        seat,
-        market,
-        order_market,
-        order_id,
-        service.ship,
+        ref,
         carrier=body.carrier,
         tracking_number=body.tracking_number,
     )
+    return _read(shipped, market)
 
 
 @seller_router.post("/orders/{order_market}/{order_id}/cancel", response_model=OrderRead)
 async def cancel(
-    order_market: str,
-    order_id: int,
-    body: CancelIn,
-    seat: CurrentSeat,
-    databases: DatabasesDep,
-    market: CurrentMarket,
+    ref: OrderRef, body: CancelIn, databases: DatabasesDep, market: CurrentMarket
 ) -> OrderRead:
-    return await _act(
-        databases, seat, market, order_market, order_id, service.cancel, reason=body.reason
-    )
+    cancelled = await flows.cancel(databases, ref, reason=body.reason)
+    return _read(cancelled, market)
 
 
 @seller_router.post(
@@ -178,29 +115,20 @@ async def cancel(
     status_code=201,
 )
 async def refund_line(
-    order_market: str,
-    order_id: int,
     line_id: int,
+    ref: OrderRef,
     body: LineRefundIn,
-    seat: CurrentSeat,
     databases: DatabasesDep,
     market: CurrentMarket,
 ) -> LineRefundRead:
     """Money back on one line of a shipped or delivered order; the shopper's card is
     refunded shortly after. The order's status does not change."""
-    async with databases.session(GLOBAL_CELL, write=False) as global_:
-        placed_in = await markets_service.get(global_, order_market)
-    async with databases.session(databases.settings.cell_of_market(placed_in.code)) as session:
-        order = await service.get_for_shop(
-            session, order_id, shop_id=seat.shop.id, market=placed_in.code
-        )
-        refund = await service.refund_line(
-            session,
-            order,
-            market=placed_in,
-            line_id=line_id,
-            amount_minor=body.amount_minor,
-            reason=body.reason,
-            note=body.note,
-        )
+    refund, order = await flows.refund_line(
+        databases,
+        ref,
+        line_id=line_id,
+        amount_minor=body.amount_minor,
+        reason=body.reason,
+        note=body.note,
+    )
     return line_refund_read(refund, order.currency, market.locale)

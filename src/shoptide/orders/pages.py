@@ -1,11 +1,9 @@
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from shoptide.affiliate import creators as affiliate_creators
 from shoptide.deps import CellRead, CurrentShopper, GlobalRead
 from shoptide.orders import service
 from shoptide.orders.schemas import order_number
-from shoptide.payments import service as payments_service
 from shoptide.web.rendering import PageDep
 
 router = APIRouter()
@@ -21,9 +19,11 @@ async def my_orders(page: PageDep, user: CurrentShopper, cell: CellRead) -> HTML
 async def my_order(
     order_id: int, page: PageDep, user: CurrentShopper, cell: CellRead, global_: GlobalRead
 ) -> HTMLResponse:
-    order = await service.get_for_shopper(cell, order_id, shopper_id=user.user_id)
-    refund = (await payments_service.cancellation_refunds(cell, [order.id])).get(order.id)
-    creators = await affiliate_creators.by_ids(global_, service.creator_ids([order]))
+    found = await service.shopper_order(cell, order_id, shopper_id=user.user_id, global_=global_)
     return page.render(
-        "orders/detail.html", order=order, refund=refund, creators=creators, number=order_number
+        "orders/detail.html",
+        order=found.order,
+        refund=found.refund,
+        creators=found.creators,
+        number=order_number,
     )

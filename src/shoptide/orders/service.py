@@ -1,30 +1,30 @@
 """Orders and their state machine. Runs on the cell session of the order's market."""
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypedDict
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from shoptide import events
-from shoptide.db import Databases, rows_updated, utcnow
-from shoptide.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from shoptide.creators import service as creators_service
+from shoptide.creators.models import Creator
+from shoptide.db import utcnow
+from shoptide.errors import InvalidInput, InvalidTransition, NotFound
 from shoptide.i18n import N_
 from shoptide.inventory import service as inventory_service
-from shoptide.markets.models import Market
 from shoptide.markets.service import included_tax
-from shoptide.money import Money
 from shoptide.orders.models import (
-    REFUND_REASONS,
     Order,
     OrderLine,
-    OrderLineRefund,
     OrderStatusChange,
     ShippingAddress,
 )
+from shoptide.payments import service as payments_service
+from shoptide.payments.models import Refund
 
 # status -> statuses it may move to
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -97,7 +97,7 @@ class _EventFields(TypedDict):
     market: str
 
 
-def _event_fields(order: Order) -> _EventFields:
+def event_fields(order: Order) -> _EventFields:
     return {"order_id": order.id, "shop_id": order.shop_id, "market": order.market_code}
 
 
@@ -142,7 +142,7 @@ async def create(
     events.record(
         session,
         events.OrderPlaced(
-            **_event_fields(order),
+            **event_fields(order),
             total_minor=order.total_minor,
             currency=order.currency,
             source_kind=order.source_kind,
@@ -173,6 +173,38 @@ def creator_ids(orders: Sequence[Order]) -> set[int]:
     return {line.creator_id for order in orders for line in order.lines if line.creator_id}
 
 
+@dataclass(frozen=True)
+class OrderView:
+    """An order as its pages show it: the refund of its cancellation, if any, and the
+    creators who recommended its lines, by id."""
+
+    order: Order
+    refund: Refund | None
+    creators: Mapping[int, Creator] = field(default_factory=dict)
+
+
+async def views(
+    session: AsyncSession, orders: Sequence[Order], *, global_: AsyncSession | None = None
+) -> list[OrderView]:
+    """The orders (of `session`'s cell) with their cancellation refunds; with the global
+    session, the creators who recommended their lines too."""
+    refunds = await payments_service.cancellation_refunds(session, [o.id for o in orders])
+    creators = await creators_service.by_ids(global_, creator_ids(orders)) if global_ else {}
+    return [OrderView(o, refunds.get(o.id), creators) for o in orders]
+
+
+async def shopper_orders(session: AsyncSession, *, shopper_id: int) -> list[OrderView]:
+    return await views(session, await list_for_shopper(session, shopper_id=shopper_id))
+
+
+async def shopper_order(
+    session: AsyncSession, order_id: int, *, shopper_id: int, global_: AsyncSession | None = None
+) -> OrderView:
+    """The shopper's own order (anyone else's is not found), as views() shows it."""
+    order = await get_for_shopper(session, order_id, shopper_id=shopper_id)
+    return (await views(session, [order], global_=global_))[0]
+
+
 async def for_checkout(session: AsyncSession, checkout_id: int) -> Sequence[Order]:
     return (
         await session.scalars(
@@ -187,7 +219,7 @@ async def mark_paid(session: AsyncSession, orders: Sequence[Order], *, note: str
         events.record(
             session,
             events.OrderPaid(
-                **_event_fields(order),
+                **event_fields(order),
                 total_minor=order.total_minor,
                 currency=order.currency,
                 items=tuple((line.product_id, line.quantity) for line in order.lines),
@@ -243,32 +275,6 @@ async def list_for_shop(
     ).all()
 
 
-@dataclass
-class ShopOrders:
-    orders: list[Order]
-    older_than: datetime | None  # pass as `before` for the next page; None on the last one
-
-
-async def shop_orders_page(
-    databases: Databases,
-    *,
-    shop_id: int,
-    status: str | None = None,
-    before: datetime | None = None,
-    limit: int = 50,
-) -> ShopOrders:
-    """A shop's newest orders from every cell, merged: one page, keyed by placing time."""
-    found: list[Order] = []
-    for cell in databases.each_cell():
-        async with databases.session(cell, write=False) as session:
-            found += await list_for_shop(
-                session, shop_id=shop_id, status=status, before=before, limit=limit + 1
-            )
-    found.sort(key=lambda order: (order.created_at, order.id), reverse=True)
-    page = found[:limit]
-    return ShopOrders(page, page[-1].created_at if len(found) > limit else None)
-
-
 async def count_by_status(session: AsyncSession, *, shop_id: int) -> dict[str, int]:
     rows = await session.execute(
         select(Order.status, func.count()).where(Order.shop_id == shop_id).group_by(Order.status)
@@ -300,7 +306,7 @@ async def ship(session: AsyncSession, order: Order, *, carrier: str, tracking_nu
     events.record(
         session,
         events.OrderShipped(
-            **_event_fields(order), carrier=order.carrier, tracking_number=tracking_number
+            **event_fields(order), carrier=order.carrier, tracking_number=tracking_number
         ),
     )
     await session.flush()
@@ -313,7 +319,7 @@ async def deliver(session: AsyncSession, order: Order, *, now: datetime | None =
     order.delivered_at = now or utcnow()
     events.record(
         session,
-        events.OrderDelivered(**_event_fields(order), delivered_at=order.delivered_at.isoformat()),
+        events.OrderDelivered(**event_fields(order), delivered_at=order.delivered_at.isoformat()),
     )
     await session.flush()
     return order
@@ -331,7 +337,7 @@ async def cancel(session: AsyncSession, order: Order, *, reason: str) -> Order:
     events.record(
         session,
         events.OrderCancelled(
-            **_event_fields(order),
+            **event_fields(order),
             checkout_id=order.checkout_id,
             refund_minor=order.total_minor,
             currency=order.currency,
@@ -340,108 +346,3 @@ async def cancel(session: AsyncSession, order: Order, *, reason: str) -> Order:
     )
     await session.flush()
     return order
-
-
-REFUNDABLE_STATUSES = frozenset({"shipped", "delivered"})
-
-
-def _check_refundable(order: Order) -> None:
-    if order.status in ("paid", "confirmed"):
-        raise Conflict(f"Order #{order.id} is not shipped yet: cancel it to refund everything.")
-    if order.status not in REFUNDABLE_STATUSES:
-        raise Conflict(
-            f"Order #{order.id} is {STATUS_LABELS[order.status].lower()}; "
-            "there is nothing to refund on it."
-        )
-
-
-def _check_return_window(order: Order, *, market: Market, now: datetime) -> None:
-    """A return is taken back only after delivery, within the market's return window."""
-    if order.delivered_at is None:
-        raise InvalidInput(
-            f"Order #{order.id} is not delivered yet, so nothing can come back: "
-            "record a refund instead."
-        )
-    closed = order.delivered_at + timedelta(days=market.return_window_days)
-    if now > closed:
-        raise InvalidInput(
-            f"The return window of order #{order.id} closed on {closed.date().isoformat()} "
-            f"({market.return_window_days} days after delivery)."
-        )
-
-
-def _too_much(line: OrderLine, currency: str, locale: str) -> InvalidInput:
-    left = Money(line.line_total_minor - line.refunded_minor, currency)
-    return InvalidInput(f"You can refund at most {left.format(locale)} on this line.")
-
-
-async def refund_line(
-    session: AsyncSession,
-    order: Order,
-    *,
-    market: Market,
-    line_id: int,
-    amount_minor: int,
-    reason: str,
-    note: str = "",
-    now: datetime | None = None,
-) -> OrderLineRefund:
-    """Give back money on one line of a shipped or delivered order: a partial or whole
-    refund ("refund"), or a return received within the market's window ("return"). The
-    order's status stays as it is; the gateway refund follows from OrderLineRefunded."""
-    _check_refundable(order)
-    line = next((li for li in order.lines if li.id == line_id), None)
-    if line is None:
-        raise NotFound(f"Order #{order.id} has no line {line_id}.")
-    if reason not in REFUND_REASONS:
-        raise InvalidInput("The reason is either a refund or a return.")
-    if reason == "return":
-        _check_return_window(order, market=market, now=now or utcnow())
-    if amount_minor < 1:
-        raise InvalidInput("Enter an amount to refund above zero.")
-    if amount_minor > line.line_total_minor - line.refunded_minor:
-        raise _too_much(line, order.currency, market.locale)
-    # decided in SQL: of two refunds racing for the same rest of a line, one gets nothing
-    if not await rows_updated(
-        session,
-        update(OrderLine)
-        .where(
-            OrderLine.id == line.id,
-            OrderLine.refunded_minor + amount_minor <= OrderLine.line_total_minor,
-        )
-        .values(refunded_minor=OrderLine.refunded_minor + amount_minor)
-        .execution_options(synchronize_session="fetch"),
-    ):
-        await session.refresh(line, ["refunded_minor"])
-        raise _too_much(line, order.currency, market.locale)
-    refund = OrderLineRefund(
-        order_id=order.id,
-        order_line_id=line.id,
-        amount_minor=amount_minor,
-        reason=reason,
-        note=note.strip()[:300],
-    )
-    line.refunds.append(refund)
-    given = Money(amount_minor, order.currency).format(market.locale)
-    summary = (
-        f"Return received: {line.title} ({given} refunded)"
-        if reason == "return"
-        else f"Refunded {given} on {line.title}"
-    )
-    order.history.append(
-        OrderStatusChange(from_status=order.status, to_status=order.status, note=summary[:300])
-    )
-    await session.flush()
-    events.record(
-        session,
-        events.OrderLineRefunded(
-            **_event_fields(order),
-            checkout_id=order.checkout_id,
-            order_line_id=line.id,
-            refund_id=refund.id,
-            amount_minor=amount_minor,
-            currency=order.currency,
-            reason=reason,
-        ),
-    )
-    return refund

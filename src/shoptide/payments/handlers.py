@@ -3,7 +3,7 @@
 from shoptide.db import Databases
 from shoptide.events import Delivery, HandlerRegistry, OrderCancelled, OrderLineRefunded
 from shoptide.money import Money
-from shoptide.payments import service
+from shoptide.payments import flows
 from shoptide.payments.gateway import PaymentGateway
 
 
@@ -11,7 +11,7 @@ def register(registry: HandlerRegistry, databases: Databases, gateway: PaymentGa
     async def refund_cancelled_order(delivery: Delivery) -> None:
         payload = delivery.payload
         if payload["refund_minor"] > 0:
-            await service.refund_order(
+            await flows.refund_order(
                 databases,
                 gateway,
                 cell=delivery.cell,
@@ -23,7 +23,7 @@ def register(registry: HandlerRegistry, databases: Databases, gateway: PaymentGa
 
     async def refund_order_line(delivery: Delivery) -> None:
         payload = delivery.payload
-        await service.refund_order(
+        await flows.refund_order(
             databases,
             gateway,
             cell=delivery.cell,

@@ -3,11 +3,10 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from shoptide.db import Databases
+from shoptide.db import upsert, utcnow
 from shoptide.errors import InvalidInput
 from shoptide.money import Money
 from shoptide.payments.gateway import CardDeclined, GatewayUnavailable, PaymentGateway
@@ -66,14 +65,18 @@ async def charge(
     return ChargeOutcome(True, result.gateway_ref, result.card_last4, attempts)
 
 
-async def refund_charge(gateway: PaymentGateway, outcome: ChargeOutcome, *, amount: Money) -> str:
-    """Give back a whole charge (the checkout it paid for could not be completed)."""
+async def _refund(gateway: PaymentGateway, *, reference: str, amount: Money) -> str:
+    """One refund at the gateway, retrying transient failures under the same reference (so
+    the gateway refunds once); returns the gateway's refund id."""
     async for attempt in _retrying():
         with attempt:
-            gateway_ref = await gateway.refund(
-                reference=f"void-{outcome.gateway_ref}", amount=amount
-            )
+            gateway_ref = await gateway.refund(reference=reference, amount=amount)
     return gateway_ref
+
+
+async def refund_charge(gateway: PaymentGateway, outcome: ChargeOutcome, *, amount: Money) -> str:
+    """Give back a whole charge (the checkout it paid for could not be completed)."""
+    return await _refund(gateway, reference=f"void-{outcome.gateway_ref}", amount=amount)
 
 
 def _payment_status(outcome: ChargeOutcome, refunding: bool) -> str:
@@ -119,38 +122,41 @@ async def cancellation_refunds(session: AsyncSession, order_ids: list[int]) -> d
     return {refund.order_id: refund for refund in rows}
 
 
-async def refund_order(
-    databases: Databases,
-    gateway: PaymentGateway,
-    *,
-    cell: str,
-    order_id: int,
-    checkout_id: int,
-    amount: Money,
-    reference: str,
+async def refundable_payment(
+    session: AsyncSession, *, checkout_id: int, reference: str
+) -> Payment | None:
+    """The succeeded payment to give money back from under `reference`; None when that
+    refund is recorded already or nothing was charged."""
+    if await session.scalar(select(Refund.id).where(Refund.reference == reference)):
+        return None
+    payment = await get_payment(session, checkout_id=checkout_id)
+    return payment if payment is not None and payment.status == "succeeded" else None
+
+
+async def refund_payment(
+    gateway: PaymentGateway, payment: Payment, *, amount: Money, reference: str
+) -> str:
+    """Give back `amount` of a payment under our `reference` ("order:ID", "line-refund:ID")."""
+    return await _refund(
+        gateway, reference=f"refund-{payment.gateway_ref}-{reference}", amount=amount
+    )
+
+
+async def record_refund(
+    session: AsyncSession, *, order_id: int, reference: str, amount: Money, gateway_ref: str
 ) -> None:
-    """Give back money on an order once, however often the event is delivered: the whole
-    order when it is cancelled ("order:ID"), or one line refund ("line-refund:ID")."""
-    async with databases.session(cell, write=False) as session:
-        if await session.scalar(select(Refund.id).where(Refund.reference == reference)):
-            return
-        payment = await get_payment(session, checkout_id=checkout_id)
-    if payment is None or payment.status != "succeeded":
-        return  # nothing was charged, so nothing to give back
-    gateway_reference = f"refund-{payment.gateway_ref}-{reference}"
-    async for attempt in _retrying():
-        with attempt:
-            gateway_ref = await gateway.refund(reference=gateway_reference, amount=amount)
-    try:
-        async with databases.session(cell) as session:
-            session.add(
-                Refund(
-                    order_id=order_id,
-                    reference=reference,
-                    amount_minor=amount.amount,
-                    currency=amount.currency,
-                    gateway_ref=gateway_ref,
-                )
-            )
-    except IntegrityError:
-        pass  # a concurrent delivery recorded the same refund (same gateway reference)
+    """Record money given back, once per reference: a concurrent delivery of the same event
+    recording it first leaves its row (insert-or-ignore on the unique reference)."""
+    await session.execute(
+        upsert(session, Refund)
+        .values(
+            order_id=order_id,
+            reference=reference,
+            amount_minor=amount.amount,
+            currency=amount.currency,
+            status="succeeded",
+            gateway_ref=gateway_ref,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+    )

@@ -2,13 +2,13 @@ import re
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import User
 from shoptide.accounts.service import Passwords
-from shoptide.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from shoptide.db import flush_unique
+from shoptide.errors import InvalidInput, NotAllowed, NotFound
 from shoptide.shops.models import MEMBER_ROLES, Shop, ShopMember
 
 
@@ -20,12 +20,7 @@ async def create(
     session: AsyncSession, *, name: str, home_market: str, owner_id: int, is_brand: bool = False
 ) -> Shop:
     shop = Shop(name=name.strip(), slug=slugify(name), home_market=home_market, is_brand=is_brand)
-    session.add(shop)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise Conflict(f"A shop called {name!r} already exists.") from None
+    await flush_unique(session, f"A shop called {name!r} already exists.", shop)
     session.add(ShopMember(shop_id=shop.id, user_id=owner_id, role="owner"))
     await session.flush()
     return shop
@@ -73,6 +68,12 @@ async def membership(session: AsyncSession, *, user_id: int, shop_id: int) -> Sh
     return member
 
 
+async def shop_of_member(session: AsyncSession, *, user_id: int, shop_id: int) -> Shop:
+    """The shop, if the user is one of its members (NotAllowed otherwise)."""
+    await membership(session, user_id=user_id, shop_id=shop_id)
+    return await get(session, shop_id)
+
+
 async def list_members(session: AsyncSession, *, shop_id: int) -> Sequence[tuple[User, str]]:
     rows = await session.execute(
         select(User, ShopMember.role)
@@ -91,12 +92,7 @@ async def add_member(
     if role not in MEMBER_ROLES:
         raise InvalidInput(f"Role must be one of {', '.join(MEMBER_ROLES)}.")
     member = ShopMember(shop_id=shop_id, user_id=user_id, role=role)
-    session.add(member)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise Conflict("That person is already a member of this shop.") from None
+    await flush_unique(session, "That person is already a member of this shop.", member)
     return member
 
 

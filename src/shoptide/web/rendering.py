@@ -19,7 +19,6 @@ from shoptide.deps import CurrentMarket, DatabasesDep, OptionalUser, csrf_token
 from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
 from shoptide.money import Money, format_money
-from shoptide.orders.service import STATUS_LABELS
 from shoptide.settings import GLOBAL_CELL
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -68,7 +67,6 @@ def _environment() -> Environment:
     )
     # one shared environment; each render reads its catalog from the context's `locale`
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals["STATUS_LABELS"] = STATUS_LABELS
     return env
 
 

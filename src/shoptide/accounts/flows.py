@@ -1,0 +1,137 @@
+"""Accounts use cases that own their units of work: finding an account in whichever cell
+holds it, and creating a shopper's account (and token) in their market's cell.
+
+Shoppers live in their market's cell; merchants, creators and operators in the global one.
+"""
+
+from collections.abc import Sequence
+
+from shoptide.accounts import service
+from shoptide.accounts.models import User
+from shoptide.accounts.service import Passwords
+from shoptide.db import Databases
+from shoptide.errors import InvalidInput, NotSignedIn
+from shoptide.markets import service as markets_service
+from shoptide.settings import GLOBAL_CELL
+
+BUSINESS_ROLES = {"business": ("merchant", "operator"), "creator": ("creator",)}  # global cell
+
+
+async def authenticate_anywhere(
+    databases: Databases,
+    cells: Sequence[str],
+    *,
+    email: str,
+    password: str,
+    passwords: Passwords,
+    roles: tuple[str, ...],
+) -> tuple[User, str]:
+    """Find the account in the first of `cells` that has it (a shopper who forgot to pick
+    their market still gets in); returns the user and the cell that holds it."""
+    for cell in dict.fromkeys(cells):
+        async with databases.session(cell, write=False) as session:
+            try:
+                user = await service.authenticate(
+                    session, email=email, password=password, passwords=passwords, roles=roles
+                )
+            except NotSignedIn:
+                continue
+            return user, cell
+    raise NotSignedIn("Email or password is wrong.")
+
+
+async def sign_in(
+    databases: Databases,
+    *,
+    account: str,
+    market_code: str,
+    email: str,
+    password: str,
+    passwords: Passwords,
+) -> tuple[User, str]:
+    """The sign-in form: a shopper is looked up in the picked market's cell first, then in
+    every other; business accounts ("business", "creator") in the global cell."""
+    roles: tuple[str, ...]
+    if account == "shopper":
+        home = databases.home_cell(databases.settings.cell_of_market(market_code))
+        cells, roles = [home, *databases.each_cell()], ("shopper",)
+    else:
+        cells, roles = [GLOBAL_CELL], BUSINESS_ROLES[account]
+    return await authenticate_anywhere(
+        databases, cells, email=email, password=password, passwords=passwords, roles=roles
+    )
+
+
+async def sign_up_shopper(
+    databases: Databases,
+    *,
+    market_code: str,
+    email: str,
+    password: str,
+    display_name: str,
+    passwords: Passwords,
+) -> tuple[User, str]:
+    """A shopper's account in their market's cell; returns it and the cell."""
+    if "@" not in email:
+        raise InvalidInput("Enter a valid email address.")
+    cell = databases.settings.cell_of_market(market_code)
+    async with databases.session(cell) as session:
+        user = await service.create(
+            session,
+            email=email,
+            password=password,
+            display_name=display_name,
+            role="shopper",
+            market_code=market_code,
+            passwords=passwords,
+        )
+    return user, cell
+
+
+async def issue_token(
+    databases: Databases,
+    *,
+    email: str,
+    password: str,
+    market: str | None,
+    passwords: Passwords,
+) -> str:
+    """A bearer token: shoppers sign in to their market, merchants and operators leave the
+    market out."""
+    roles: tuple[str, ...] = ("merchant", "operator")
+    cell = GLOBAL_CELL
+    if market:
+        async with databases.session(GLOBAL_CELL, write=False) as global_:
+            code = (await markets_service.get(global_, market)).code
+        cell, roles = databases.settings.cell_of_market(code), ("shopper",)
+    async with databases.session(cell) as session:
+        user = await service.authenticate(
+            session, email=email, password=password, passwords=passwords, roles=roles
+        )
+        return await service.issue_token(session, user=user, cell=cell)
+
+
+async def register_shopper(
+    databases: Databases,
+    *,
+    market: str,
+    email: str,
+    password: str,
+    display_name: str,
+    passwords: Passwords,
+) -> str:
+    """A shopper's account in a market, and a bearer token for it."""
+    async with databases.session(GLOBAL_CELL, write=False) as global_:
+        code = (await markets_service.get(global_, market)).code
+    cell = databases.settings.cell_of_market(code)
+    async with databases.session(cell) as session:
+        user = await service.create(
+            session,
+            email=email,
+            password=password,
+            display_name=display_name,
+            role="shopper",
+            market_code=code,
+            passwords=passwords,
+        )
+        return await service.issue_token(session, user=user, cell=cell)

@@ -1,0 +1,1 @@
+"""The creators' marketplace: products on sale in their market that pay them commission."""

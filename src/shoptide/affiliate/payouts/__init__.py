@@ -1,0 +1,1 @@
+"""Settling creator commissions after the return window and paying them out."""

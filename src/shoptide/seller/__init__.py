@@ -1,1 +1,0 @@
-"""Seller Center: the merchant's web pages over the catalog, orders and shops services."""
