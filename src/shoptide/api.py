@@ -1,7 +1,5 @@
 """The JSON API under /api/v1. Every route needs a bearer token unless it is on a
-public router."""
-
-from fastapi import APIRouter, Depends
+module's `public_router`."""
 
 from shoptide.accounts import api as accounts_api
 from shoptide.affiliate.earnings import api as earnings_api
@@ -12,44 +10,31 @@ from shoptide.affiliate.showcase import api as showcase_api
 from shoptide.catalog import api as catalog_api
 from shoptide.checkout import api as checkout_api
 from shoptide.content import api as content_api
-from shoptide.deps import current_user
 from shoptide.feed import api as feed_api
 from shoptide.live import api as live_api
 from shoptide.live import commerce_api as live_commerce_api
 from shoptide.markets import api as markets_api
 from shoptide.orders import api as orders_api
 from shoptide.shops import api as shops_api
+from shoptide.web.routing import assemble
 
-public = APIRouter()
-for module in (
-    accounts_api,
-    markets_api,
-    catalog_api,
-    content_api,
-    live_api,
-    feed_api,
-):
-    public.include_router(module.public_router)
-
-authenticated = APIRouter(dependencies=[Depends(current_user)])
-for sub in (
-    accounts_api.router,
-    checkout_api.router,
-    orders_api.router,
-    catalog_api.router,
-    orders_api.seller_router,
-    shops_api.router,
-    content_api.router,
-    live_commerce_api.router,
-    feed_api.router,
-    plans_api.router,
-    samples_api.router,
-    marketplace_api.router,
-    showcase_api.router,
-    earnings_api.router,
-):
-    authenticated.include_router(sub)
-
-router = APIRouter(prefix="/api/v1")
-router.include_router(public)
-router.include_router(authenticated)
+router = assemble(
+    [
+        accounts_api,
+        markets_api,
+        catalog_api,
+        content_api,
+        live_api,
+        feed_api,
+        checkout_api,
+        orders_api,
+        shops_api,
+        live_commerce_api,
+        plans_api,
+        samples_api,
+        marketplace_api,
+        showcase_api,
+        earnings_api,
+    ],
+    prefix="/api/v1",
+)

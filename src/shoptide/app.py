@@ -14,7 +14,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,8 +26,6 @@ from shoptide.content import handlers as content_handlers
 from shoptide.content import media as content_media
 from shoptide.content.api import UPLOAD_PATHS as VIDEO_UPLOAD_PATHS
 from shoptide.creators import flows as creators_flows
-from shoptide.creators import service as creators_service
-from shoptide.creators.models import Creator
 from shoptide.db import Databases
 from shoptide.deps import DEFAULT_MARKET
 from shoptide.errors import DomainError
@@ -45,7 +42,7 @@ from shoptide.orders.service import STATUS_LABELS
 from shoptide.payments import handlers as payment_handlers
 from shoptide.payments.gateway import PaymentGateway, TestGateway
 from shoptide.settings import Settings
-from shoptide.web.rendering import PACKAGE_DIR, SOURCE_LOCALE, Page, templates
+from shoptide.web.rendering import PACKAGE_DIR, SOURCE_LOCALE, templates
 
 log = structlog.get_logger(__name__)
 
@@ -189,31 +186,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-async def _product_recommender(
-    databases: Databases,
-    global_: AsyncSession,
-    cell: AsyncSession,
-    page: Page,
-    product_id: int,
-    code: str | None,
-) -> Creator | None:
-    """The product page's creator: the one whose link was followed (a touch, or a click
-    kept for a visitor), else the shopper's touch in force."""
-    if code is not None:
-        return await creators_flows.follow(
-            databases,
-            global_,
-            page.request.session,
-            user=page.user,
-            code=code,
-            product_id=product_id,
-            source_kind="link",
-        )
-    return await creators_service.recommender(
-        cell, global_, user=page.user, product_id=product_id, market=page.market
-    )
-
-
 def _register_handlers(
     registry: HandlerRegistry, databases: Databases, gateway: PaymentGateway
 ) -> None:
@@ -285,7 +257,6 @@ def create_app(
     feed_handlers.register(registry, databases, lambda: app.state.feed_engine)
     app.state.passwords = Passwords(settings)
     app.state.on_shopper_sign_in = (creators_flows.apply_visit,)
-    app.state.product_recommender = _product_recommender  # catalog.pages.ProductRecommender
     app.state.market_cache = TTLCache(maxsize=64, ttl=MARKET_CACHE_SECONDS)
 
     _install_error_handlers(app)

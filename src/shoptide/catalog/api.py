@@ -26,7 +26,6 @@ from shoptide.deps import (
     GlobalRead,
     GlobalWrite,
 )
-from shoptide.inventory import service as inventory_service
 from shoptide.markets.models import Market
 
 public_router = APIRouter(tags=["catalog"])
@@ -116,9 +115,8 @@ async def browse_products(
 async def get_product(
     product_id: int, session: GlobalRead, cell: CellRead, market: CurrentMarket
 ) -> ProductRead:
-    product, listings = await service.get_for_market(session, product_id, market=market.code)
-    stock = await inventory_service.levels(cell, listings, market=market.code)
-    return _product_read(product, listings, stock, market.locale)
+    found = await service.on_sale(session, cell, product_id, market=market.code)
+    return _product_read(found.product, found.listings, found.stock, market.locale)
 
 
 # --- Seller Center -----------------------------------------------------------------------

@@ -9,10 +9,17 @@ rolled everything back before the form is shown again.
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoptide.accounts.service import Principal
 from shoptide.catalog import images, service
 from shoptide.catalog.models import Category, Listing, Product, ProductImage
 from shoptide.catalog.schemas import PriceIn, ProductCreate, ProductUpdate, StockUpdate
+from shoptide.creators import flows as creators_flows
+from shoptide.creators import service as creators_service
+from shoptide.creators.models import Creator
 from shoptide.db import Databases
 from shoptide.errors import InvalidInput
 from shoptide.inventory import service as inventory_service
@@ -182,3 +189,41 @@ async def product_editor(
                 found = await inventory_service.levels(session, variant_ids, market=code)
                 stock.update({(variant_id, code): n for variant_id, n in found.items()})
     return ProductEditor(product, listings, categories, stock)
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    on_sale: service.OnSale
+    recommender: Creator | None
+
+
+async def product_page(
+    databases: Databases,
+    global_: AsyncSession,
+    cell: AsyncSession,
+    product_id: int,
+    *,
+    market: Market,
+    user: Principal | None,
+    visit: dict[str, Any],
+    creator_code: str | None,
+) -> ProductPage:
+    """A product on sale in the market and who recommended it to the shopper: the creator
+    whose link they followed (a touch, or a click kept in a visitor's session), else their
+    touch in force."""
+    on_sale = await service.on_sale(global_, cell, product_id, market=market.code)
+    if creator_code is not None:
+        recommender: Creator | None = await creators_flows.follow(
+            databases,
+            global_,
+            visit,
+            user=user,
+            code=creator_code,
+            product_id=product_id,
+            source_kind="link",
+        )
+    else:
+        recommender = await creators_service.recommender(
+            cell, global_, user=user, product_id=product_id, market=market
+        )
+    return ProductPage(on_sale, recommender)

@@ -1,14 +1,11 @@
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoptide.catalog import service, shelf
-from shoptide.db import Databases
+from shoptide.catalog import flows, service, shelf
 from shoptide.deps import CellRead, DatabasesDep, GlobalRead
-from shoptide.web.rendering import Page, PageDep
+from shoptide.web.rendering import PageDep
 
 public_router = APIRouter()
 
@@ -66,15 +63,6 @@ async def search(
     )
 
 
-# Who recommended the product to the shopper: the creator whose link (?creator=code) they
-# followed, or whose touch is in force for them. Creators stand above the catalog, so the
-# app hands that step in as `app.state.product_recommender`; without one, no one is shown.
-# (databases, the global session, the market's cell session, the page, product id, code)
-ProductRecommender = Callable[
-    [Databases, AsyncSession, AsyncSession, Page, int, str | None], Awaitable[object | None]
-]
-
-
 @public_router.get("/p/{product_id}", response_class=HTMLResponse)
 async def product(
     product_id: int,
@@ -86,19 +74,22 @@ async def product(
 ) -> HTMLResponse:
     """With ?creator=code (a creator's link) the creator touches the shopper: shown as who
     recommended the product, and credited when it is added to the cart."""
-    found = await service.on_sale(session, cell, product_id, market=page.market.code)
-    recommend: ProductRecommender | None = getattr(
-        page.request.app.state, "product_recommender", None
-    )
-    recommender = (
-        await recommend(databases, session, cell, page, product_id, creator) if recommend else None
+    found = await flows.product_page(
+        databases,
+        session,
+        cell,
+        product_id,
+        market=page.market,
+        user=page.user,
+        visit=page.request.session,
+        creator_code=creator,
     )
     return page.render(
         "catalog/product.html",
-        product=found.product,
-        variants=found.variants,
-        listings=found.listings,
-        stock=found.stock,
+        product=found.on_sale.product,
+        variants=found.on_sale.variants,
+        listings=found.on_sale.listings,
+        stock=found.on_sale.stock,
         max_quantity=service.MAX_LINE_QUANTITY,
-        recommender=recommender,
+        recommender=found.recommender,
     )

@@ -132,3 +132,7 @@ async def refund_line(
         note=body.note,
     )
     return line_refund_read(refund, order.currency, market.locale)
+
+
+# one authenticated router per route module (shoptide.web.routing)
+router.include_router(seller_router)
