@@ -6,7 +6,7 @@ the migrations, and --lines pending commissions over 10,000 creators and 500 sho
 (1 in 20 partly reversed by a refund), bulk-inserted (PostgreSQL: COPY; SQLite: executemany;
 not timed). Then, --runs times, on a fresh copy of the template each time:
 
-- **settle_due**: `shoptide.affiliate.settlement.settle_due` as the background sweep runs
+- **settle_due**: `shoptide.affiliate.payouts.flows.settle_due` as the background sweep runs
   it: batches of --batch lines, each a conditional UPDATE ... RETURNING the claimed ids,
   then one INSERT ... SELECT of the ledger transactions (two entries per line) and one of
   the CommissionSettled outbox events (one per line), a commit per batch. Checked
@@ -39,11 +39,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-from shoptide.affiliate.models import Commission
 from sqlalchemy import func, insert, select, text
 
 from common import fmt, progress
-from shoptide.affiliate import settlement
+from shoptide.affiliate.commissions.models import Commission
+from shoptide.affiliate.payouts import flows as settlement
+from shoptide.affiliate.payouts.service import SETTLE_BATCH
 from shoptide.db import Databases, upgrade_all
 from shoptide.events import OutboxEvent
 from shoptide.ledger.models import LedgerEntry
@@ -338,7 +339,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=settlement.SETTLE_BATCH)
+    parser.add_argument("--batch", type=int, default=SETTLE_BATCH)
     parser.add_argument("--backend", choices=["both", "postgres", "sqlite"], default="both")
     parser.add_argument(
         "--keep", action="store_true", help="keep the SQLite files and PostgreSQL databases"

@@ -115,3 +115,30 @@ async def client(app: FastAPI, databases: Databases) -> AsyncIterator[httpx.Asyn
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+# --- cells that share one database (residency is configuration) -------------------------
+
+
+@pytest.fixture(scope="module")
+async def shared_cells_app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FastAPI]:
+    """An app whose two market cells, "main" (US) and "sea" (ID), are one database (SQLite
+    whatever the suite's backend: the point is the configuration, not the engine)."""
+    data_dir = tmp_path_factory.mktemp("shared-cells")
+    one_database = f"sqlite+aiosqlite:///{data_dir / 'cells.db'}"
+    settings = make_settings(data_dir, {"main": one_database, "sea": one_database})
+    await asyncio.to_thread(upgrade_all, settings)
+    app = create_app(settings)
+    async with app.state.databases.session(GLOBAL_CELL) as session:
+        await markets_service.ensure_defaults(session)
+    yield app
+    await app.state.databases.dispose()
+
+
+@pytest.fixture
+async def shared_cells(
+    shared_cells_app: FastAPI,
+) -> AsyncIterator[tuple[httpx.AsyncClient, Databases]]:
+    transport = httpx.ASGITransport(app=shared_cells_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client, shared_cells_app.state.databases

@@ -38,6 +38,7 @@ from shoptide.feed.features import MemoryFeatures, open_features
 from shoptide.live import flows as live_flows
 from shoptide.live import handlers as live_handlers
 from shoptide.live.realtime import Hub, make_broker
+from shoptide.media import MEDIA_PATH
 from shoptide.orders.service import STATUS_LABELS
 from shoptide.payments import handlers as payment_handlers
 from shoptide.payments.gateway import PaymentGateway, TestGateway
@@ -279,7 +280,7 @@ def create_app(
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
     content_media.register_types()  # HLS playlists and segments under /media
-    app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
+    app.mount(MEDIA_PATH, StaticFiles(directory=settings.media_dir), name="media")
     _include_routers(app)
     _mount_admin(app)
     return app

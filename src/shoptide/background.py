@@ -7,6 +7,7 @@ SHOPTIDE_EMBEDDED_DISPATCHER=false.
 """
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -45,6 +46,9 @@ async def run_loop(databases: Databases, dispatcher: Dispatcher, interval: float
         await dispatcher.run_forever(interval)
     finally:
         sweeper.cancel()
+        # wait until its unit of work has rolled back: a stopped loop holds no lock
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
 
 
 # Each sweep repairs what a stop or a crash left behind; each returns how many it took up.

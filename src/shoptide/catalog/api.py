@@ -3,7 +3,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from shoptide.catalog import flows, service, shelf
-from shoptide.catalog.images import image_url
 from shoptide.catalog.models import Listing, Product
 from shoptide.catalog.schemas import (
     CategoryRead,
@@ -27,6 +26,7 @@ from shoptide.deps import (
     GlobalWrite,
 )
 from shoptide.markets.models import Market
+from shoptide.media import MEDIA_PATH, media_url
 
 public_router = APIRouter(tags=["catalog"])
 router = APIRouter(prefix="/seller", tags=["seller: products"])
@@ -39,7 +39,7 @@ def _summary(product: Product, price: tuple[int, str] | None, locale: str) -> Pr
         shop_id=product.shop_id,
         category=product.category.slug,
         status=product.status,
-        image_url=image_url(product.images[0].filename) if product.images else None,
+        image_url=media_url(product.images[0].filename) if product.images else None,
         price_from=money_read(*price, locale) if price else None,
     )
 
@@ -55,7 +55,7 @@ def _product_read(
     return ProductRead(
         **_summary(product, min(prices) if prices else None, locale).model_dump(),
         description=product.description,
-        image_urls=[image_url(i.filename) for i in product.images],
+        image_urls=[f"{MEDIA_PATH}/{i.filename}" for i in product.images],
         variants=[
             VariantRead(
                 id=v.id,

@@ -18,11 +18,6 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}  # Pillow format -> extension
 
 
-def image_url(filename: str) -> str:
-    """Where a file under the media folder is served."""
-    return f"/media/{filename}"
-
-
 def image_extension(data: bytes) -> str:
     """The file's real type as Pillow reads it: a PNG, JPEG or WebP whose structure checks out."""
     try:

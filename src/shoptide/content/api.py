@@ -5,7 +5,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoptide.catalog.images import image_url
 from shoptide.catalog.schemas import money_read
 from shoptide.content import engagement, flows, service
 from shoptide.content.deps import VideoCellRead, VideoCellWrite, VideoMarket, ViewerId, throttled
@@ -32,6 +31,7 @@ from shoptide.deps import (
     DatabasesDep,
     GlobalRead,
 )
+from shoptide.media import media_url
 
 # The upload routes (this API's and Seller Center's form) take bodies up to
 # Settings.max_video_bytes; app.BodySizeLimit holds every other route to max_body_bytes.
@@ -126,7 +126,7 @@ async def get_video(
             TaggedProductRead(
                 id=item.product.id,
                 title=item.product.title,
-                image_url=image_url(item.product.images[0].filename)
+                image_url=media_url(item.product.images[0].filename)
                 if item.product.images
                 else None,
                 price_from=money_read(

@@ -4,6 +4,7 @@ from pydantic import BaseModel, Field
 
 from shoptide.catalog.schemas import MoneyRead
 from shoptide.content.models import Video, VideoComment
+from shoptide.media import media_url
 
 
 class VideoCreate(BaseModel):
@@ -74,10 +75,6 @@ class CountsRead(BaseModel):
     like_count: int
     comment_count: int
     share_count: int
-
-
-def media_url(path: str) -> str | None:
-    return f"/media/{path}" if path else None
 
 
 def page_url(video: Video) -> str:

@@ -2,12 +2,12 @@
 
 from pydantic import BaseModel, Field
 
-from shoptide.catalog.images import image_url
 from shoptide.catalog.schemas import MoneyRead, money_read
 from shoptide.feed import serving
 from shoptide.feed.engine import Served
 from shoptide.feed.items import ACTIONS
 from shoptide.feed.ladder import STAGES
+from shoptide.media import media_url
 
 
 class FeedEventIn(BaseModel):
@@ -84,7 +84,7 @@ def _links(served: Served) -> FeedLinks:
 def _picture(served: Served) -> str | None:
     name = {"video": "poster", "live": "cover", "product": "image"}[served.item.kind]
     found = served.item.extra.get(name, "")
-    return image_url(found) if found else None
+    return media_url(found)
 
 
 def feed_item_read(served: Served, *, currency: str, locale: str) -> FeedItemRead:
@@ -98,7 +98,7 @@ def feed_item_read(served: Served, *, currency: str, locale: str) -> FeedItemRea
         product_ids=list(item.product_ids),
         host_id=item.host_id,
         image_url=_picture(served),
-        playlist_url=image_url(playlist) if playlist else None,
+        playlist_url=media_url(playlist),
         viewers=item.viewers if item.kind == "live" else None,
         links=_links(served),
         source=served.source,

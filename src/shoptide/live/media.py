@@ -28,6 +28,7 @@ from shoptide.db import Databases, utcnow
 from shoptide.errors import InvalidInput, InvalidTransition
 from shoptide.live import rooms
 from shoptide.live.models import LiveRoom, RoomPin
+from shoptide.media import media_url
 from shoptide.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -284,7 +285,7 @@ def replay_url(settings: Settings, room: LiveRoom) -> str | None:
     """The MP4 replay under the /media mount, once it is ready."""
     if room.replay_status != "ready" or not room.replay_path:
         return None
-    return f"/media/{room.replay_path}"
+    return media_url(room.replay_path)
 
 
 # --- the host's encoder settings ------------------------------------------------------------

@@ -39,6 +39,7 @@ from shoptide.live.models import (
 from shoptide.live.realtime import Limit
 from shoptide.live.rooms import RoomScope
 from shoptide.markets.models import Market
+from shoptide.media import media_url
 from shoptide.settings import GLOBAL_CELL
 from shoptide.shops import service as shops_service
 
@@ -345,7 +346,7 @@ async def product_card(global_: AsyncSession, product_id: int, market: Market) -
         "id": product_id,
         "title": cheapest.title,
         "url": f"/p/{product_id}",
-        "image": f"/media/{cheapest.image}" if cheapest.image else None,
+        "image": media_url(cheapest.image),
         "price": cheapest.price.format(market.locale),
         "variants": [
             {"id": v.variant_id, "sku": v.sku, "label": v.variant_label,

@@ -8,11 +8,8 @@ from pydantic import BaseModel
 from shoptide.affiliate.marketplace.service import MarketplaceItem, MarketplacePage
 from shoptide.affiliate.rates import rate_percent
 from shoptide.catalog.schemas import MoneyRead, money_read
+from shoptide.media import media_url
 from shoptide.money import Money
-
-
-def media_url(filename: str | None) -> str | None:
-    return f"/media/{filename}" if filename else None
 
 
 def money(money: Money, locale: str) -> MoneyRead:

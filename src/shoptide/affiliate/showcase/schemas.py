@@ -5,10 +5,11 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from shoptide.affiliate.marketplace.schemas import media_url, money
+from shoptide.affiliate.marketplace.schemas import money
 from shoptide.affiliate.rates import rate_percent
 from shoptide.affiliate.showcase.service import ShowcaseProduct
 from shoptide.catalog.schemas import MoneyRead
+from shoptide.media import media_url
 
 
 class ShowcaseAdd(BaseModel):
