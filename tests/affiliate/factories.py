@@ -11,6 +11,8 @@ from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Passwords
 from shoptide.affiliate.plans import service as plans
 from shoptide.affiliate.plans.models import SHOP_WIDE, Invitation
+from shoptide.affiliate.samples import service as samples
+from shoptide.affiliate.samples.models import SampleRequest
 from shoptide.creators import service as creators
 from shoptide.db import Databases, utcnow
 from shoptide.settings import GLOBAL_CELL
@@ -92,6 +94,24 @@ async def invitation(
         if accepted:
             await plans.accept(session, creator_id=who.id, invitation_id=invited.id)
         return invited.id
+
+
+async def sample_request(
+    databases: Databases,
+    who: CreatorAccount,
+    invitation_id: int,
+    product_id: int,
+    ship_to: str = "1 Main Street",
+) -> SampleRequest:
+    """The creator asks for a free sample of the product under their invitation."""
+    async with databases.session(GLOBAL_CELL) as session:
+        return await samples.request(
+            session,
+            creator_id=who.id,
+            invitation_id=invitation_id,
+            product_id=product_id,
+            ship_to=ship_to,
+        )
 
 
 async def expire(databases: Databases, invitation_id: int) -> None:

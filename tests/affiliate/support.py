@@ -16,7 +16,7 @@ from shoptide.affiliate.commissions.models import Commission
 from shoptide.affiliate.plans.models import SHOP_WIDE, Invitation, InvitationProduct, OpenPlan
 from shoptide.checkout.models import Checkout
 from shoptide.creators import service as creators
-from shoptide.db import Databases, utcnow
+from shoptide.db import Base, Databases, utcnow
 from shoptide.events import Dispatcher, HandlerRegistry, OutboxEvent
 from shoptide.ledger.models import LedgerEntry
 from shoptide.orders import service as orders_service
@@ -221,6 +221,12 @@ def affiliate_dispatcher(databases: Databases) -> Dispatcher:
     registry = HandlerRegistry()
     affiliate_handlers.register(registry, databases)
     return Dispatcher(databases, registry)
+
+
+async def count(databases: Databases, model: type[Base]) -> int:
+    """How many rows of the model the global cell holds."""
+    async with databases.session(GLOBAL_CELL, write=False) as session:
+        return await session.scalar(select(func.count()).select_from(model)) or 0
 
 
 async def commissions(databases: Databases, cell: str = "main") -> list[Commission]:

@@ -44,32 +44,22 @@ class Words:
     pay: str
 
 
-ENGLISH = Words(
-    products="Products",
-    sign_in="Sign in",
-    email="Email",
-    password="Password",
-    sign_out="Sign out",
-    add_to_cart="Add to cart",
-    added_to_cart="Added to your cart.",
-    check_out="Check out",
-    checkout="Checkout",
-    card_number="Card number",
-    pay="Pay",
-)
-INDONESIAN = Words(
-    products="Produk",
-    sign_in="Masuk",
-    email="Email",
-    password="Kata sandi",
-    sign_out="Keluar",
-    add_to_cart="Masukkan ke keranjang",
-    added_to_cart="Berhasil ditambahkan ke keranjang.",
-    check_out="Lanjut ke pembayaran",
-    checkout="Pembayaran",
-    card_number="Nomor kartu",
-    pay="Bayar",
-)
+# Each word in English and in Indonesian, side by side.
+TRANSLATIONS = {
+    "products": ("Products", "Produk"),
+    "sign_in": ("Sign in", "Masuk"),
+    "email": ("Email", "Email"),
+    "password": ("Password", "Kata sandi"),
+    "sign_out": ("Sign out", "Keluar"),
+    "add_to_cart": ("Add to cart", "Masukkan ke keranjang"),
+    "added_to_cart": ("Added to your cart.", "Berhasil ditambahkan ke keranjang."),
+    "check_out": ("Check out", "Lanjut ke pembayaran"),
+    "checkout": ("Checkout", "Pembayaran"),
+    "card_number": ("Card number", "Nomor kartu"),
+    "pay": ("Pay", "Bayar"),
+}
+ENGLISH = Words(**{field: english for field, (english, _) in TRANSLATIONS.items()})
+INDONESIAN = Words(**{field: indonesian for field, (_, indonesian) in TRANSLATIONS.items()})
 LANGUAGES = {"en": ENGLISH, "id": INDONESIAN}
 
 

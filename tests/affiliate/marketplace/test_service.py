@@ -7,7 +7,6 @@ import pytest
 from shoptide.affiliate.marketplace import service as marketplace
 from shoptide.affiliate.marketplace.service import Filters
 from shoptide.affiliate.plans import service as plans
-from shoptide.affiliate.showcase import service as showcase_service
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.schemas import ProductUpdate
 from shoptide.creators.models import Creator
@@ -41,24 +40,6 @@ async def titles(databases: Databases, who: affiliate.CreatorAccount, **filters:
 async def sold(databases: Databases, product_id: int, units: int) -> None:
     async with databases.session(GLOBAL_CELL) as session:
         await catalog_service.add_sales(session, {product_id: units})
-
-
-# --- showcases --------------------------------------------------------------------------------
-
-
-async def showcase(
-    databases: Databases, who: affiliate.CreatorAccount, market: str = "US"
-) -> list[str]:
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        found = await showcase_service.products(session, creator_id=who.id, market=market)
-    return [p.title for p in found]
-
-
-async def add(databases: Databases, who: affiliate.CreatorAccount, product_id: int) -> None:
-    async with databases.session(GLOBAL_CELL) as session:
-        creator = await session.get(Creator, who.id)
-        assert creator is not None
-        await showcase_service.add(session, creator=creator, product_id=product_id)
 
 
 async def test_estimated_earnings_round_half_up_to_the_minor_unit():

@@ -3,19 +3,12 @@ reaches what (bearer tokens; ids of others are not found)."""
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
-
 from shoptide.affiliate.plans.models import Invitation, OpenPlan
 from shoptide.affiliate.samples.models import SampleRequest
-from shoptide.db import Base, Databases, utcnow
-from shoptide.settings import GLOBAL_CELL
+from shoptide.db import utcnow
 from tests import factories
 from tests.affiliate import factories as affiliate
-
-
-async def count(databases: Databases, model: type[Base]) -> int:
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        return await session.scalar(select(func.count()).select_from(model)) or 0
+from tests.affiliate.support import count
 
 
 def in_days(days: int) -> str:

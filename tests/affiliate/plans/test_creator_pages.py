@@ -1,33 +1,12 @@
 """Creator Center → Invitations, driven the way a creator's browser drives it."""
 
-import re
-
-from sqlalchemy import func, select
-
 from shoptide.affiliate.plans.models import Invitation
-from shoptide.affiliate.samples import service as samples
 from shoptide.affiliate.samples.models import SampleRequest
-from shoptide.db import Base, Databases
 from shoptide.settings import GLOBAL_CELL
 from tests import factories
 from tests.affiliate import factories as affiliate
-
-
-async def count(databases: Databases, model: type[Base]) -> int:
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        return await session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def row(html: str, row_id: str) -> str:
-    found = re.search(rf'<tr id="{row_id}">.*?</tr>', html, re.S)
-    assert found, f"no row {row_id}"
-    return found.group(0)
-
-
-def section(html: str, section_id: str) -> str:
-    found = re.search(rf'<section class="invitation" id="{section_id}">.*?</section>', html, re.S)
-    assert found, f"no section {section_id}"
-    return found.group(0)
+from tests.affiliate.pages import row, section
+from tests.affiliate.support import count
 
 
 async def test_a_creator_accepts_an_invitation_and_its_rate_shows_in_the_marketplace(
@@ -83,14 +62,7 @@ async def test_a_creator_never_sees_or_answers_another_creators_invitations(clie
     invitation_id = await affiliate.invitation(
         databases, shop.shop_id, invited, [item.id], samples=True, accepted=True
     )
-    async with databases.session(GLOBAL_CELL) as session:
-        await samples.request(
-            session,
-            creator_id=invited.id,
-            invitation_id=invitation_id,
-            product_id=item.id,
-            ship_to="1 Main Street",
-        )
+    await affiliate.sample_request(databases, invited, invitation_id, item.id)
     token = await affiliate.sign_in_creator(client, stranger)
 
     for path in ("/creator/invitations", "/creator/samples"):

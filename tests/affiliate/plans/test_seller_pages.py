@@ -1,30 +1,18 @@
 """Seller Center → Affiliate, driven the way a merchant's browser drives it: sign in through
 the form, post the forms with the page's CSRF token, read what the pages then show."""
 
-import re
 from datetime import timedelta
-
-from sqlalchemy import func, select
 
 from shoptide.affiliate.plans import service as plans
 from shoptide.affiliate.plans.models import Invitation, OpenPlan
 from shoptide.affiliate.samples import service as samples
-from shoptide.db import Base, Databases, utcnow
+from shoptide.db import utcnow
 from shoptide.settings import GLOBAL_CELL
 from tests import factories
 from tests.affiliate import factories as affiliate
+from tests.affiliate.pages import row
+from tests.affiliate.support import count
 from tests.pages import sign_in_merchant, sign_in_shopper
-
-
-async def count(databases: Databases, model: type[Base]) -> int:
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        return await session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def row(html: str, row_id: str) -> str:
-    found = re.search(rf'<tr id="{row_id}">.*?</tr>', html, re.S)
-    assert found, f"no row {row_id}"
-    return found.group(0)
 
 
 def invite_form(token: str, handle: str, *product_ids: int, **fields: str) -> dict[str, object]:
@@ -159,14 +147,7 @@ async def test_a_merchant_never_sees_or_changes_another_shops_affiliate_program(
     invitation_id = await affiliate.invitation(
         databases, shop.shop_id, who, [item.id], samples=True, accepted=True
     )
-    async with databases.session(GLOBAL_CELL) as session:
-        sample = await samples.request(
-            session,
-            creator_id=who.id,
-            invitation_id=invitation_id,
-            product_id=item.id,
-            ship_to="1 Main Street",
-        )
+    sample = await affiliate.sample_request(databases, who, invitation_id, item.id)
     token = await sign_in_merchant(client, stranger.email)
 
     for path in ("/seller/affiliate", "/seller/affiliate/invitations", "/seller/affiliate/samples"):

@@ -4,22 +4,17 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from shoptide.affiliate import rates
 from shoptide.affiliate.plans import service as plans
 from shoptide.affiliate.plans.models import Invitation, OpenPlan
 from shoptide.affiliate.samples import service as samples
-from shoptide.db import Base, Databases, utcnow
+from shoptide.db import utcnow
 from shoptide.errors import InvalidInput, InvalidTransition, NotFound
 from shoptide.settings import GLOBAL_CELL
 from tests import factories
 from tests.affiliate import factories as affiliate
-
-
-async def count(databases: Databases, model: type[Base]) -> int:
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        return await session.scalar(select(func.count()).select_from(model)) or 0
+from tests.affiliate.support import count
 
 
 @pytest.mark.parametrize(
@@ -192,14 +187,7 @@ async def test_one_party_never_reaches_anothers_invitations_or_samples(databases
     invitation_id = await affiliate.invitation(
         databases, shop.shop_id, who, [item.id], samples=True, accepted=True
     )
-    async with databases.session(GLOBAL_CELL) as session:
-        sample = await samples.request(
-            session,
-            creator_id=who.id,
-            invitation_id=invitation_id,
-            product_id=item.id,
-            ship_to="1 Main Street",
-        )
+    sample = await affiliate.sample_request(databases, who, invitation_id, item.id)
 
     async with databases.session(GLOBAL_CELL) as session:
         for attempt in (

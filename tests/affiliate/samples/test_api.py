@@ -1,16 +1,7 @@
 """The samples JSON API: a creator asks, the shop approves and ships."""
 
-from sqlalchemy import func, select
-
-from shoptide.db import Base, Databases
-from shoptide.settings import GLOBAL_CELL
 from tests import factories
 from tests.affiliate import factories as affiliate
-
-
-async def count(databases: Databases, model: type[Base]) -> int:
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        return await session.scalar(select(func.count()).select_from(model)) or 0
 
 
 async def test_samples_through_the_api(client, databases):

@@ -1,26 +1,9 @@
 """Seller Center → Affiliate → Samples, driven the way a merchant's browser drives it."""
 
-import re
-
-from sqlalchemy import func, select
-
-from shoptide.affiliate.samples import service as samples
-from shoptide.db import Base, Databases
-from shoptide.settings import GLOBAL_CELL
 from tests import factories
 from tests.affiliate import factories as affiliate
+from tests.affiliate.pages import row
 from tests.pages import sign_in_merchant
-
-
-async def count(databases: Databases, model: type[Base]) -> int:
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        return await session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def row(html: str, row_id: str) -> str:
-    found = re.search(rf'<tr id="{row_id}">.*?</tr>', html, re.S)
-    assert found, f"no row {row_id}"
-    return found.group(0)
 
 
 async def test_a_merchant_approves_and_ships_a_sample(client, databases):
@@ -30,14 +13,9 @@ async def test_a_merchant_approves_and_ships_a_sample(client, databases):
     invitation_id = await affiliate.invitation(
         databases, shop.shop_id, who, [item.id], samples=True, accepted=True
     )
-    async with databases.session(GLOBAL_CELL) as session:
-        sample = await samples.request(
-            session,
-            creator_id=who.id,
-            invitation_id=invitation_id,
-            product_id=item.id,
-            ship_to="1 Main Street, Springfield",
-        )
+    sample = await affiliate.sample_request(
+        databases, who, invitation_id, item.id, ship_to="1 Main Street, Springfield"
+    )
     token = await sign_in_merchant(client, shop.email)
     base = f"/seller/affiliate/samples/{sample.id}"
 

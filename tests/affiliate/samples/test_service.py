@@ -1,21 +1,15 @@
 """Free samples: asked for under an accepted invitation that offers them, approved, shipped."""
 
 import pytest
-from sqlalchemy import func, select
 
 from shoptide.affiliate.plans import service as plans
 from shoptide.affiliate.samples import service as samples
 from shoptide.affiliate.samples.models import SampleRequest
-from shoptide.db import Base, Databases
 from shoptide.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from shoptide.settings import GLOBAL_CELL
 from tests import factories
 from tests.affiliate import factories as affiliate
-
-
-async def count(databases: Databases, model: type[Base]) -> int:
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        return await session.scalar(select(func.count()).select_from(model)) or 0
+from tests.affiliate.support import count
 
 
 async def test_a_sample_is_requested_once_approved_then_shipped(databases):

@@ -1,17 +1,9 @@
 """The creators' marketplace and showcase through the JSON API."""
 
-from sqlalchemy import func, select
-
 from shoptide.affiliate.marketplace.models import ShowcaseItem
-from shoptide.db import Base, Databases
-from shoptide.settings import GLOBAL_CELL
 from tests import factories
 from tests.affiliate import factories as affiliate
-
-
-async def count(databases: Databases, model: type[Base]) -> int:
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        return await session.scalar(select(func.count()).select_from(model)) or 0
+from tests.affiliate.support import count
 
 
 async def test_the_creator_marketplace_and_showcase(client, databases):

@@ -1,31 +1,10 @@
 """Creator Center → Showcase, driven the way a creator's browser drives it."""
 
-import re
-
-from sqlalchemy import func, select
-
 from shoptide.affiliate.marketplace.models import ShowcaseItem
-from shoptide.db import Base, Databases
-from shoptide.settings import GLOBAL_CELL
 from tests import factories
 from tests.affiliate import factories as affiliate
-
-
-async def count(databases: Databases, model: type[Base]) -> int:
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        return await session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def row(html: str, row_id: str) -> str:
-    found = re.search(rf'<tr id="{row_id}">.*?</tr>', html, re.S)
-    assert found, f"no row {row_id}"
-    return found.group(0)
-
-
-def section(html: str, section_id: str) -> str:
-    found = re.search(rf'<section class="invitation" id="{section_id}">.*?</section>', html, re.S)
-    assert found, f"no section {section_id}"
-    return found.group(0)
+from tests.affiliate.pages import row
+from tests.affiliate.support import count
 
 
 async def test_a_creator_adds_a_product_to_the_showcase_then_orders_and_removes(client, databases):

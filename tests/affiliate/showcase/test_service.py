@@ -1,11 +1,7 @@
 """Creators' showcases: what they recommend, in their order, priced in each market."""
 
-from typing import Any
-
 import pytest
 
-from shoptide.affiliate.marketplace import service as marketplace
-from shoptide.affiliate.marketplace.service import Filters
 from shoptide.affiliate.plans import service as plans
 from shoptide.affiliate.showcase import service as showcase_service
 from shoptide.creators.models import Creator
@@ -15,23 +11,6 @@ from shoptide.money import Money
 from shoptide.settings import GLOBAL_CELL
 from tests import factories
 from tests.affiliate import factories as affiliate
-
-
-async def search(
-    databases: Databases, who: affiliate.CreatorAccount, **filters: Any
-) -> marketplace.MarketplacePage:
-    async with databases.session(GLOBAL_CELL, write=False) as session:
-        creator = await session.get(Creator, who.id)
-        assert creator is not None
-        return await marketplace.search(
-            session,
-            creator=creator,
-            market=who.market,
-            filters=Filters(**filters),
-        )
-
-
-# --- showcases --------------------------------------------------------------------------------
 
 
 async def showcase(
