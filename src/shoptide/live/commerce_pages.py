@@ -9,6 +9,7 @@ visitor too (a sign-in prompt); everything else needs a signed-in user.
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -30,6 +31,7 @@ from shoptide.live import selling
 from shoptide.live.deps import HostRequest, HubDep, host_request
 from shoptide.live.drawer import RoomOrder
 from shoptide.payments.gateway import TEST_CARDS
+from shoptide.web.forms import refresh
 from shoptide.web.rendering import Page, PageDep
 
 public_router = APIRouter(prefix="/live/{public_name}")  # the viewer's panel and drawer
@@ -88,8 +90,9 @@ async def start_deal(
     seconds: Annotated[int, Form()],
     per_viewer: Annotated[int, Form()] = 0,
 ) -> HTMLResponse:
-    try:
-        await selling.start_deal(
+    typed = {"sku": sku, "price": price, "quantity": quantity, "seconds": seconds}
+    return await refresh(
+        lambda: selling.start_deal(
             console.databases,
             hub,
             console.public_name,
@@ -99,12 +102,10 @@ async def start_deal(
             quantity=quantity,
             seconds=seconds,
             per_viewer=per_viewer,
-        )
-    except DomainError as exc:
-        typed = {"sku": sku, "price": price, "quantity": quantity, "seconds": seconds}
-        form = {**typed, "per_viewer": per_viewer}
-        return await console.deals(status_code=exc.status_code, error=exc.message, form=form)
-    return await console.deals()
+        ),
+        console.deals,
+        form={**typed, "per_viewer": per_viewer},
+    )
 
 
 @router.post(HOST + "/deals/{deal_id}/end", response_class=HTMLResponse, dependencies=[CsrfChecked])
@@ -128,8 +129,8 @@ async def answer_offer(
     action: Annotated[str, Form(max_length=10)],
     counter_price: Annotated[str, Form(max_length=20)] = "",
 ) -> HTMLResponse:
-    try:
-        await selling.answer_offer(
+    return await refresh(
+        lambda: selling.answer_offer(
             console.databases,
             hub,
             console.public_name,
@@ -137,10 +138,9 @@ async def answer_offer(
             offer_id=offer_id,
             action=action,
             counter_price=counter_price,
-        )
-    except DomainError as exc:
-        return await console.offers(status_code=exc.status_code, error=exc.message)
-    return await console.offers()
+        ),
+        console.offers,
+    )
 
 
 # --- viewer: offers -----------------------------------------------------------------------
@@ -184,13 +184,10 @@ async def make_offer(
     sku: Annotated[str, Form(max_length=64)],
     price: Annotated[str, Form(max_length=20)],
 ) -> HTMLResponse:
-    try:
-        await selling.make_offer(databases, hub, public_name, user=user, sku=sku, price=price)
-    except DomainError as exc:
-        return await _offer_panel(
-            page, databases, public_name, user, status_code=exc.status_code, error=exc.message
-        )
-    return await _offer_panel(page, databases, public_name, user)
+    return await refresh(
+        lambda: selling.make_offer(databases, hub, public_name, user=user, sku=sku, price=price),
+        partial(_offer_panel, page, databases, public_name, user),
+    )
 
 
 @router.post(
@@ -207,15 +204,12 @@ async def answer_counter(
     hub: HubDep,
     take: Annotated[bool, Form()],
 ) -> HTMLResponse:
-    try:
-        await selling.answer_counter(
+    return await refresh(
+        lambda: selling.answer_counter(
             databases, hub, public_name, user=user, offer_id=offer_id, take=take
-        )
-    except DomainError as exc:
-        return await _offer_panel(
-            page, databases, public_name, user, status_code=exc.status_code, error=exc.message
-        )
-    return await _offer_panel(page, databases, public_name, user)
+        ),
+        partial(_offer_panel, page, databases, public_name, user),
+    )
 
 
 # --- viewer: the checkout drawer ----------------------------------------------------------

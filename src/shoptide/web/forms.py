@@ -1,6 +1,7 @@
 """What every page with a form shares: the typed fields, a schema's errors as a sentence a
 person reads, and `submit`: run the action, on a domain error show the form again with the
-message and what was typed, else flash and redirect.
+message and what was typed, else flash and redirect (`refresh` is the same for an htmx
+fragment, which is rendered again either way).
 
 Route modules import these; they never import each other. The action a route passes to
 `submit` is one call into a service or flow (the flow owns the unit of work), so a domain
@@ -133,3 +134,20 @@ async def submit(
         return await again(status_code=status(exc), error=exc.message, form=form)
     page.flash(done(result) if callable(done) else done)
     return RedirectResponse(to(result) if callable(to) else to, status_code=303)
+
+
+async def refresh(
+    action: Callable[[], Awaitable[object]],
+    fragment: Callable[..., Awaitable[HTMLResponse]],
+    *,
+    form: Mapping[str, Any] | None = None,
+) -> HTMLResponse:
+    """Run `action` (one service or flow call) for an htmx fragment, then render `fragment`
+    again: as it now stands, or on a DomainError with the error's status, its message and
+    what was typed (`form`), for htmx to swap in."""
+    try:
+        await action()
+    except DomainError as exc:
+        typed = {} if form is None else {"form": form}
+        return await fragment(status_code=exc.status_code, error=exc.message, **typed)
+    return await fragment()
