@@ -47,7 +47,9 @@ DatabasesDep = Annotated[Databases, Depends(get_databases)]
 GatewayDep = Annotated[PaymentGateway, Depends(get_gateway)]
 
 
-async def _session(request: Request, cell: str, *, write: bool) -> AsyncIterator[AsyncSession]:
+async def unit_of_work(request: Request, cell: str, *, write: bool) -> AsyncIterator[AsyncSession]:
+    """A request's session for a cell, committed after the route; a write wakes the outbox
+    dispatcher so its events go out at once."""
     async with request.app.state.databases.session(cell, write=write) as session:
         yield session
     if write:
@@ -55,12 +57,12 @@ async def _session(request: Request, cell: str, *, write: bool) -> AsyncIterator
 
 
 async def global_reader(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in _session(request, GLOBAL_CELL, write=False):
+    async for session in unit_of_work(request, GLOBAL_CELL, write=False):
         yield session
 
 
 async def global_writer(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in _session(request, GLOBAL_CELL, write=True):
+    async for session in unit_of_work(request, GLOBAL_CELL, write=True):
         yield session
 
 
@@ -184,7 +186,7 @@ async def cell_reader(
     request: Request, cell: CurrentCell, global_first: GlobalRead
 ) -> AsyncIterator[AsyncSession]:
     await global_first.connection()
-    async for session in _session(request, cell, write=False):
+    async for session in unit_of_work(request, cell, write=False):
         yield session
 
 
@@ -192,7 +194,7 @@ async def cell_writer(
     request: Request, cell: CurrentCell, global_first: GlobalRead
 ) -> AsyncIterator[AsyncSession]:
     await global_first.connection()
-    async for session in _session(request, cell, write=True):
+    async for session in unit_of_work(request, cell, write=True):
         yield session
 
 

@@ -5,6 +5,7 @@ Shoppers live in their market's cell; merchants, creators and operators in the g
 """
 
 from collections.abc import Sequence
+from typing import TypedDict, Unpack
 
 from shoptide.accounts import service
 from shoptide.accounts.models import User
@@ -62,29 +63,27 @@ async def sign_in(
     )
 
 
+class NewAccount(TypedDict):
+    """What a new account is made of (`service.create`'s fields but its role and market)."""
+
+    email: str
+    password: str
+    display_name: str
+    passwords: Passwords
+
+
 async def sign_up_shopper(
     databases: Databases,
     *,
     market_code: str,
-    email: str,
-    password: str,
-    display_name: str,
-    passwords: Passwords,
+    **account: Unpack[NewAccount],
 ) -> tuple[User, str]:
     """A shopper's account in their market's cell; returns it and the cell."""
-    if "@" not in email:
+    if "@" not in account["email"]:
         raise InvalidInput("Enter a valid email address.")
     cell = databases.settings.cell_of_market(market_code)
     async with databases.session(cell) as session:
-        user = await service.create(
-            session,
-            email=email,
-            password=password,
-            display_name=display_name,
-            role="shopper",
-            market_code=market_code,
-            passwords=passwords,
-        )
+        user = await service.create(session, role="shopper", market_code=market_code, **account)
     return user, cell
 
 
@@ -115,23 +114,12 @@ async def register_shopper(
     databases: Databases,
     *,
     market: str,
-    email: str,
-    password: str,
-    display_name: str,
-    passwords: Passwords,
+    **account: Unpack[NewAccount],
 ) -> str:
     """A shopper's account in a market, and a bearer token for it."""
     async with databases.session(GLOBAL_CELL, write=False) as global_:
         code = (await markets_service.get(global_, market)).code
     cell = databases.settings.cell_of_market(code)
     async with databases.session(cell) as session:
-        user = await service.create(
-            session,
-            email=email,
-            password=password,
-            display_name=display_name,
-            role="shopper",
-            market_code=code,
-            passwords=passwords,
-        )
+        user = await service.create(session, role="shopper", market_code=code, **account)
         return await service.issue_token(session, user=user, cell=cell)

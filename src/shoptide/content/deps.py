@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoptide.deps import GlobalRead, OptionalUser
+from shoptide.deps import GlobalRead, OptionalUser, unit_of_work
 from shoptide.errors import NotFound, SlowDown
 
 
@@ -40,9 +40,8 @@ async def _video_session(
     request: Request, market: str, global_first: AsyncSession, *, write: bool
 ) -> AsyncIterator[AsyncSession]:
     await global_first.connection()  # the global connection first, as in shoptide.deps
-    databases = request.app.state.databases
-    cell = databases.settings.cell_of_market(market)
-    async with databases.session(cell, write=write) as session:
+    cell = request.app.state.settings.cell_of_market(market)
+    async for session in unit_of_work(request, cell, write=write):
         yield session
 
 
