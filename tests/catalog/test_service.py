@@ -16,6 +16,7 @@ from shoptide.errors import Conflict, InvalidInput, NotFound
 from shoptide.events import OutboxEvent
 from shoptide.inventory import service as inventory_service
 from shoptide.markets import service as markets_service
+from shoptide.media import media_url
 from shoptide.settings import GLOBAL_CELL
 from tests import factories
 
@@ -315,7 +316,7 @@ async def test_a_picture_is_written_and_listed_in_order(databases, shop):
 
     assert (first.position, second.position) == (0, 1)
     assert (databases.settings.media_dir / second.filename).read_bytes() == _picture("JPEG")
-    assert images.image_url(first.filename) == f"/media/{first.filename}"
+    assert media_url(first.filename) == f"/media/{first.filename}"
 
 
 async def test_a_picture_for_another_shops_product_leaves_no_file(databases, shop):

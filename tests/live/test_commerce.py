@@ -204,8 +204,10 @@ async def test_one_viewers_concurrent_checkouts_cannot_pass_the_limit_together(c
     assert sorted(r.status_code for r in responses) == [201, 201, 409, 409, 409, 409]
 
 
-@pytest.mark.parametrize("buyers, units", [(500, 100)])
-async def test_five_hundred_viewers_racing_for_a_hundred_units_get_exactly_a_hundred(
+# 300 buyers: on SQLite every write queues behind the one before, and 500 took 28 s of the
+# 30 s busy timeout on this 2-core machine (before and after issue 11) — a test on the edge
+@pytest.mark.parametrize("buyers, units", [(300, 60)])
+async def test_three_hundred_viewers_racing_for_sixty_units_get_exactly_sixty(
     client, databases, buyers, units
 ):
     room = await live_room(databases, stock=units + 50)
