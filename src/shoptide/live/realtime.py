@@ -407,9 +407,6 @@ class Hub:
                 with contextlib.suppress(Exception):  # the client is gone either way
                     await self.broker.follow(room)
 
-    def local_viewers(self, room: str) -> int:
-        return len(self._rooms.get(room, ()))
-
     async def allow(self, key: str, limits: Sequence[Limit]) -> bool:
         await self.start()
         return await self.broker.allow(key, limits)
