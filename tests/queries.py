@@ -3,6 +3,7 @@
 import contextlib
 from collections.abc import Iterator
 
+from fastapi import FastAPI
 from sqlalchemy import event
 
 from shoptide.db import Databases
@@ -27,3 +28,12 @@ def count_queries(databases: Databases) -> Iterator[list[str]]:
     finally:
         for engine in engines:
             event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+@contextlib.contextmanager
+def count_request_queries(app: FastAPI, databases: Databases) -> Iterator[list[str]]:
+    """The statements of requests made with the app's reference caches cold, so two counts
+    compare like with like however long apart they run (the market cache lives 10 s)."""
+    app.state.market_cache.clear()
+    with count_queries(databases) as statements:
+        yield statements

@@ -1,5 +1,5 @@
 from tests import factories
-from tests.queries import count_queries
+from tests.queries import count_request_queries
 
 
 async def test_the_shelf_shows_each_markets_price_and_hides_unlisted_products(client, databases):
@@ -33,15 +33,15 @@ async def test_best_sellers_rise_to_the_top_once_their_sales_are_counted(client,
     assert [p["id"] for p in after] == [second.id, first.id]
 
 
-async def test_a_shelf_page_runs_the_same_queries_for_3_or_30_products(client, databases):
+async def test_a_shelf_page_runs_the_same_queries_for_3_or_30_products(app, client, databases):
     shop = await factories.merchant(databases)
     for _ in range(3):
         await factories.product(databases, shop, variants=2)
-    with count_queries(databases) as few:
+    with count_request_queries(app, databases) as few:
         assert (await client.get("/search")).status_code == 200
     for _ in range(27):
         await factories.product(databases, shop, variants=2)
-    with count_queries(databases) as many:
+    with count_request_queries(app, databases) as many:
         page = await client.get("/search")
 
     assert page.text.count('class="card"') == 24  # a full first page

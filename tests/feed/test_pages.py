@@ -15,7 +15,7 @@ from tests.feed import support
 from tests.feed.page_support import engine, feed_page, served, warm
 from tests.live import support as live_support
 from tests.pages import sign_in_shopper
-from tests.queries import count_queries
+from tests.queries import count_request_queries
 
 __all__ = ["engine"]  # the fixture, used by name
 
@@ -87,12 +87,12 @@ async def test_more_serves_the_next_page_as_cards(client, databases, engine):
     assert {key for key, _ in served(more.text)} == {f"video:{video_id}", f"product:{product.id}"}
 
 
-async def test_a_page_runs_the_same_queries_for_few_or_many_items(client, databases, engine):
+async def test_a_page_runs_the_same_queries_for_few_or_many_items(app, client, databases, engine):
     shops = [await factories.merchant(databases) for _ in range(4)]
     product = await factories.product(databases, shops[0])
     await support.video(databases, shops[0], product_ids=[product.id])
     await warm(databases, engine)
-    with count_queries(databases) as few:
+    with count_request_queries(app, databases) as few:
         assert len(served((await client.get("/for-you")).text)) == 2
 
     for shop in shops:
@@ -100,7 +100,7 @@ async def test_a_page_runs_the_same_queries_for_few_or_many_items(client, databa
             tagged = await factories.product(databases, shop, variants=2)
             await support.video(databases, shop, product_ids=[tagged.id])
     await warm(databases, engine)
-    with count_queries(databases) as many:
+    with count_request_queries(app, databases) as many:
         assert len(served((await client.get("/for-you")).text)) >= 8
 
     assert len(many) == len(few)
