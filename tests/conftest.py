@@ -20,7 +20,16 @@ from shoptide.markets import service as markets_service
 from shoptide.settings import GLOBAL_CELL, Settings
 
 PG_HOST = os.environ.get("SHOPTIDE_TEST_PG_HOST", "127.0.0.1")
-PG_DATABASES = {GLOBAL_CELL: "test", "main": "shoptide_test_main", "sea": "shoptide_test_sea"}
+# SHOPTIDE_TEST_PG_SUFFIX gives a run databases of its own, so two runs never share one
+PG_SUFFIX = os.environ.get("SHOPTIDE_TEST_PG_SUFFIX", "")
+PG_DATABASES = {
+    cell: f"{name}_{PG_SUFFIX}" if PG_SUFFIX else name
+    for cell, name in {
+        GLOBAL_CELL: "test",
+        "main": "shoptide_test_main",
+        "sea": "shoptide_test_sea",
+    }.items()
+}
 SEA_MARKETS = {"ID": "sea", "TH": "sea", "VN": "sea", "MY": "sea"}
 
 
