@@ -6,7 +6,7 @@ UV := $(PYTHON) -m uv  # as a module: works wherever pip put it, on PATH or not
 VENDOR := src/shoptide/web/static/vendor
 TRANSLATIONS := src/shoptide/translations
 
-.PHONY: uv install translations messages demo serve test test-sqlite test-postgres test-e2e lint check-migrations bench clean
+.PHONY: uv install translations messages demo serve test test-sqlite test-postgres test-e2e demo-postgres lint check-migrations bench clean
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)" \
@@ -54,7 +54,10 @@ test-e2e: install
 	SHOPTIDE_TEST_DB=sqlite .venv/bin/pytest -m e2e
 	SHOPTIDE_TEST_DB=postgres .venv/bin/pytest -m e2e
 
-test: lint check-migrations test-sqlite test-postgres test-e2e  ## the whole suite
+demo-postgres: install  ## `shoptide demo` once on fresh PostgreSQL databases: load, serve, stop
+	.venv/bin/python .ci/demo_on_postgres.py
+
+test: lint check-migrations test-sqlite test-postgres test-e2e demo-postgres  ## the whole suite
 
 bench: install
 	.venv/bin/python bench/flash_sale.py

@@ -36,7 +36,7 @@ import asyncpg
 import httpx
 from sqlalchemy import func, insert, select
 
-from common import fmt, free_port, pct, process_cpu, progress
+from common import fmt, pct, process_cpu, progress, uvicorn_server
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import ApiToken, User
 from shoptide.accounts.service import TOKEN_PREFIX, Passwords
@@ -97,6 +97,7 @@ def server_env(settings: Settings) -> dict[str, str]:
         SHOPTIDE_PASSWORD_MEMORY_COST_KIB=str(settings.password_memory_cost_kib),
         SHOPTIDE_EMBEDDED_DISPATCHER=str(settings.embedded_dispatcher).lower(),
         SHOPTIDE_SECRET_KEY=settings.secret_key,
+        SHOPTIDE_COOKIE_SECURE="false",  # plain http on 127.0.0.1
     )
     if settings.cell_urls:
         env["SHOPTIDE_CELL_URLS"] = json.dumps(settings.cell_urls)
@@ -180,6 +181,7 @@ async def seed(databases: Databases, *, stock: int, buyers: int) -> list[str]:
                     "user_id": ids[f"buyer{i}@example.com"],
                     "token_hash": hashlib.sha256(token.encode()).hexdigest(),
                     "created_at": now,
+                    "expires_at": now + databases.settings.api_token_lifetime,
                 }
                 for i, token in enumerate(tokens)
             ],
@@ -276,35 +278,11 @@ def _comm(proc: Path) -> str:
 @contextlib.asynccontextmanager
 async def server(settings: Settings, log_path: Path) -> AsyncIterator[tuple[str, int]]:
     """uvicorn with one worker; yields (base URL, pid) once /api/v1/markets answers."""
-    port = free_port()
-    with log_path.open("wb") as log:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "uvicorn", "--factory", "shoptide.app:create_app",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-access-log",
-            "--timeout-keep-alive", "120",  # idle keep-alive closes race the client under load
-            cwd=settings.data_dir, env=server_env(settings), stdout=log, stderr=log,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=base) as client:
-            for _ in range(300):
-                if proc.returncode is not None:
-                    raise RuntimeError(f"server exited with {proc.returncode}; see {log_path}")
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get("/api/v1/markets")).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError(f"server did not answer in 30 s; see {log_path}")
-        yield base, proc.pid
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(proc.wait(), 15)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+    options = ["--timeout-keep-alive", "120"]  # idle keep-alive closes race the client under load
+    env = server_env(settings)
+    async with uvicorn_server(options, env=env, cwd=settings.data_dir, log_path=log_path) as up:
+        address, pid = up
+        yield f"http://{address}", pid
 
 
 # --- the buyers -------------------------------------------------------------------------

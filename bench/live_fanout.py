@@ -47,7 +47,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from common import fmt, free_port, pct, process_cpu, progress
+from common import fmt, pct, process_cpu, progress, uvicorn_server
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Passwords
 from shoptide.catalog import flows as catalog_flows
@@ -138,6 +138,7 @@ def server_env(settings: Settings, redis_prefix: str | None) -> dict[str, str]:
         SHOPTIDE_PASSWORD_TIME_COST="1",
         SHOPTIDE_PASSWORD_MEMORY_COST_KIB="64",
         SHOPTIDE_SECRET_KEY=settings.secret_key,
+        SHOPTIDE_COOKIE_SECURE="false",  # plain http on 127.0.0.1
         SHOPTIDE_LIVE_HLS_URL="",
     )
     if redis_prefix is not None:
@@ -148,35 +149,9 @@ def server_env(settings: Settings, redis_prefix: str | None) -> dict[str, str]:
 @contextlib.asynccontextmanager
 async def server(env: dict[str, str], log_path: Path) -> AsyncIterator[tuple[str, int]]:
     """uvicorn, one worker; yields (host:port, pid) once it answers."""
-    port = free_port()
-    with log_path.open("wb") as log:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "uvicorn", "--factory", "shoptide.app:create_app",
-            "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-            "--log-level", "warning", "--backlog", "4096",
-            cwd=ROOT, env=env, stdout=log, stderr=log,
-        )  # fmt: skip
-    address = f"127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                if proc.returncode is not None:
-                    raise RuntimeError(f"server exited with {proc.returncode}; see {log_path}")
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get(f"http://{address}/api/v1/markets")).is_success:
-                        break
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError(f"server did not answer in 30 s; see {log_path}")
-        yield address, proc.pid
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(proc.wait(), 20)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+    options = ["--log-level", "warning", "--backlog", "4096"]
+    async with uvicorn_server(options, env=env, cwd=ROOT, log_path=log_path) as running:
+        yield running
 
 
 async def host_cookie(address: str) -> str:

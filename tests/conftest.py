@@ -60,6 +60,7 @@ def make_settings(data_dir: Path, cell_urls: dict[str, str]) -> Settings:
         password_memory_cost_kib=64,
         embedded_dispatcher=False,
         secret_key="test-secret",
+        cookie_secure=False,  # the test client speaks plain http
     )
 
 
@@ -102,6 +103,7 @@ async def databases(app: FastAPI) -> AsyncIterator[Databases]:
     await _empty_all(databases)
     # rate limits are keyed by ids, and ids start again with every test's empty tables
     app.state.live_hub.broker._events.clear()
+    await app.state.sign_in_throttle.forget_all()  # every test's client has one address
     async with databases.session(GLOBAL_CELL) as session:
         await markets_service.ensure_defaults(session)
     yield databases

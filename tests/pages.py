@@ -18,16 +18,21 @@ async def csrf_token(client: httpx.AsyncClient, path: str = "/signin") -> str:
 
 
 async def sign_in_merchant(
-    client: httpx.AsyncClient, email: str, password: str = factories.PASSWORD
+    client: httpx.AsyncClient,
+    email: str,
+    password: str = factories.PASSWORD,
+    *,
+    lands_on: str = "/seller",
 ) -> str:
-    """Sign in as a merchant through the page; returns the session's CSRF token."""
+    """Sign in as a merchant (or an operator, landing on /admin) through the page; returns
+    the session's CSRF token."""
     token = await csrf_token(client)
     response = await client.post(
         "/signin",
         data={"account": "business", "email": email, "password": password, "csrf_token": token},
     )
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == "/seller"
+    assert response.headers["location"] == lands_on
     return token
 
 

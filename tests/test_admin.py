@@ -1,13 +1,16 @@
 """The operations console: operators only."""
 
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
+from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import User
 from shoptide.events import OutboxEvent
 from shoptide.feed.models import TrainingRun
-from shoptide.settings import GLOBAL_CELL
+from shoptide.settings import GLOBAL_CELL, PUBLIC_DEV_SECRET_KEY
+from shoptide.web.sessions import CONSOLE_COOKIE
 from tests import factories
-from tests.pages import sign_in_merchant
+from tests.pages import BROWSER, sign_in_merchant, sign_in_shopper
 
 
 async def _login(client, email: str) -> int:
@@ -174,3 +177,78 @@ async def test_roles_the_console_may_not_change_stay_as_they_are(client, databas
     assert await _role(databases, operator.id) == "operator"  # not even their own
     assert "is a creator account; its role stays as it is." in first.text  # the console says why
     assert "change your own role; ask another operator." in second.text
+
+
+# --- the console's sign-in: its own strict cookie, shared with the site's sign-in ---------
+
+
+async def test_signing_in_to_the_console_keeps_the_site_signed_in(client, databases):
+    joe = await factories.shopper(databases, "US")
+    operator = await factories.operator(databases)
+    await sign_in_shopper(client, joe)
+
+    await _login(client, operator.email)
+    console = await client.get("/admin/market/list")
+    inbox = await client.get("/notifications", headers=BROWSER)
+
+    assert console.status_code == 200
+    assert inbox.status_code == 200  # still Joe on the site
+
+
+async def test_an_operator_signed_in_on_the_site_is_in_the_console(client, databases):
+    operator = await factories.operator(databases)
+
+    await sign_in_merchant(client, operator.email, lands_on="/admin")
+    console = await client.get("/admin/market/list")
+
+    assert console.status_code == 200
+
+
+async def test_the_console_cookie_is_strict_and_for_the_console_only(client, databases):
+    operator = await factories.operator(databases)
+
+    response = await client.post(
+        "/admin/login", data={"username": operator.email, "password": factories.PASSWORD}
+    )
+
+    cookie = response.headers["set-cookie"].lower()
+    assert cookie.startswith(f"{CONSOLE_COOKIE}=")
+    assert "samesite=strict" in cookie and "httponly" in cookie and "path=/admin" in cookie
+
+
+def _kept_out(page) -> bool:
+    return page.status_code in (302, 303) and "/admin/login" in page.headers["location"]
+
+
+async def test_a_console_cookie_signed_with_the_public_key_is_refused(client, databases):
+    operator = await factories.operator(databases)
+    claim = {"uid": operator.id, "sv": 0}
+    client.cookies.set(
+        CONSOLE_COOKIE,
+        URLSafeTimedSerializer(PUBLIC_DEV_SECRET_KEY, salt="shoptide operations console").dumps(
+            claim
+        ),
+        path="/admin",
+    )
+
+    assert _kept_out(await client.get("/admin/market/list"))
+
+
+async def test_signing_out_of_the_console_ends_every_copy_of_its_cookie(client, databases):
+    operator = await factories.operator(databases)
+    await _login(client, operator.email)
+    copy = client.cookies[CONSOLE_COOKIE]
+
+    await client.get("/admin/logout")
+    client.cookies.set(CONSOLE_COOKIE, copy, path="/admin")
+
+    assert _kept_out(await client.get("/admin/market/list"))
+
+
+async def test_an_operator_made_a_merchant_again_leaves_the_console_at_once(client, databases):
+    operator = await factories.operator(databases)
+    await _login(client, operator.email)
+    async with databases.session(GLOBAL_CELL) as session:
+        await accounts_service.change_role(session, operator.id, role="merchant", acting_user_id=0)
+
+    assert _kept_out(await client.get("/admin/market/list"))

@@ -16,7 +16,9 @@ async def test_the_background_loop_refunds_a_cancelled_order_on_its_own(client, 
     item = await factories.product(databases, shop, prices={"US": 1200})
     buyer = await factories.shopper(databases)
     order = (await factories.buy(client, buyer, item.skus[0])).json()["orders"][0]
-    loop = asyncio.create_task(background.run_loop(databases, app.state.dispatcher, 0.05))
+    loop = asyncio.create_task(
+        background.run_loop(databases, app.state.dispatcher, 0.05, app.state.gateway)
+    )
     try:
         cancelled = await client.post(
             f"/api/v1/seller/orders/US/{order['id']}/cancel",

@@ -56,6 +56,23 @@ def error_message(response: httpx.Response, status: int, code: str | None = None
     return error["message"]
 
 
+async def refused_raw_json(
+    client: httpx.AsyncClient,
+    databases: Databases,
+    url: str,
+    body: str | bytes,
+    headers: dict[str, str],
+) -> str:
+    """POST a body as raw JSON bytes: the 422's message, once checked nothing was written."""
+    before = await snapshot(databases)
+    response = await client.post(
+        url, content=body, headers={**headers, "Content-Type": "application/json"}
+    )
+    message = error_message(response, 422, "invalid_input")
+    assert await snapshot(databases) == before
+    return message
+
+
 def product_body(sku: str = "TEE-RED-M", **price: str) -> dict[str, object]:
     return {
         "title": "Plain Tee",
@@ -151,6 +168,19 @@ async def test_malformed_json_is_refused_in_plain_words(client, databases):
     assert await snapshot(databases) == before
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b'{"sku": "TEE\xff\xfe", "quantity": 1}', b"[" * 100_000 + b"]" * 100_000],
+    ids=["not-utf8", "nested-too-deep"],
+)
+async def test_a_body_json_cannot_read_is_refused_like_other_bad_json(client, databases, body):
+    buyer = await factories.shopper(databases, "US")
+
+    message = await refused_raw_json(client, databases, "/api/v1/cart/items", body, buyer.headers)
+
+    assert "not valid UTF-8 JSON" in message
+
+
 # --- products -------------------------------------------------------------------------------
 
 
@@ -164,7 +194,7 @@ async def test_negative_price_is_refused(client, databases):
     )
 
     message = error_message(response, 422, "invalid_input")
-    assert "amount" in message and "greater than or equal to 0" in message
+    assert "amount" in message and "must be a price above zero" in message
     assert await snapshot(databases) == before
 
 
@@ -271,7 +301,7 @@ async def test_unknown_market_is_refused(client, databases):
 
     response = await client.get("/api/v1/products", params={"market": "ZZ"})
 
-    message = error_message(response, 422, "invalid_input")
+    message = error_message(response, 404, "not_found")  # no such market: like an unknown id
     assert "'ZZ'" in message and "market" in message
     assert "items" not in response.json()
 

@@ -7,16 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqladmin import Admin, Flash, ModelView, action
-from sqladmin.authentication import AuthenticationBackend
+from sqladmin.authentication import AuthenticationBackend, get_current_user_id
+from sqladmin.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wtforms import Form, SelectField  # type: ignore[import-untyped]
 from wtforms.validators import InputRequired, Length  # type: ignore[import-untyped]
 
+from shoptide.accounts import flows as accounts_flows
 from shoptide.accounts import service as accounts_service
 from shoptide.accounts.models import User
+from shoptide.accounts.throttle import TooManySignIns, address_of
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.models import Category, Product
 from shoptide.content import service as content_service
@@ -26,43 +29,92 @@ from shoptide.feed.models import TrainingRun
 from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
 from shoptide.orders.models import Order
-from shoptide.settings import GLOBAL_CELL
+from shoptide.settings import GLOBAL_CELL, Settings
 from shoptide.shops.models import Shop, ShopMember
+from shoptide.web.sessions import close_console, console_claim, open_console
 
 
 class OperatorLogin(AuthenticationBackend):
+    """The console's sign-in: a cookie of its own (web.sessions.open_console), written by
+    this login page or by the site's sign-in of an operator. It never touches the site's
+    session cookie, so whoever is signed in on the site in the same browser stays signed
+    in. Every request checks that the account is still an active operator at the cookie's
+    session version: signing out, or being made a merchant again, ends it at once."""
+
+    templates: Jinja2Templates  # the console's pages (mount_admin hands them over)
+
     def __init__(self, app: FastAPI) -> None:
-        settings = app.state.settings
-        super().__init__(
-            secret_key=settings.secret_key,
-            session_cookie="shoptide_admin",
-            same_site="strict",
-            https_only=settings.cookie_secure,
-        )
+        # No session middleware of its own (sqladmin's default): it would replace the site's
+        # session for the console's requests and write it back over the site's cookie.
+        # sqladmin's flash messages ride in the site's session.
+        self.middlewares = []
         self.app = app
 
-    async def login(self, request: Request) -> bool:
+    @property
+    def _settings(self) -> Settings:
+        settings: Settings = self.app.state.settings
+        return settings
+
+    async def login(self, request: Request) -> Response | bool:
         form = await request.form()
+        email = str(form.get("username", ""))
         try:
-            async with self.app.state.databases.session(GLOBAL_CELL, write=False) as session:
+            throttle = self.app.state.sign_in_throttle
+            async with (
+                throttle.attempt(email=email, address=address_of(request)),
+                self.app.state.databases.session(GLOBAL_CELL, write=False) as session,
+            ):
                 user = await accounts_service.authenticate(
                     session,
-                    email=str(form.get("username", "")),
+                    email=email,
                     password=str(form.get("password", "")),
                     passwords=self.app.state.passwords,
                     roles=("operator",),
                 )
         except NotSignedIn:
             return False
-        request.session.update({"user_id": user.id})
-        return True
+        except TooManySignIns as exc:  # the form again, saying how long to wait
+            refused = await self.templates.TemplateResponse(
+                request, "sqladmin/login.html", {"error": exc.message}, status_code=429
+            )
+            refused.headers.update(exc.headers)
+            return refused
+        response = RedirectResponse(str(request.url_for("admin:index")), status_code=302)
+        open_console(
+            response, self._settings, user_id=user.id, session_version=user.session_version
+        )
+        return response
 
-    async def logout(self, request: Request) -> bool:
-        request.session.clear()
-        return True
+    async def logout(self, request: Request) -> Response:
+        """Signs the operator out everywhere, as the site's sign-out does."""
+        claim = console_claim(request, self._settings)
+        if claim is not None:
+            user_id, version = claim
+            await accounts_flows.end_sessions(
+                self.app.state.databases, GLOBAL_CELL, user_id=user_id, session_version=version
+            )
+        response = RedirectResponse(str(request.url_for("admin:login")), status_code=302)
+        close_console(response, self._settings)
+        return response
 
     async def authenticate(self, request: Request) -> bool:
-        return bool(request.session.get("user_id"))
+        claim = console_claim(request, self._settings)
+        if claim is None:
+            return False
+        user_id, version = claim
+        try:
+            async with self.app.state.databases.session(GLOBAL_CELL, write=False) as session:
+                user = await accounts_service.get_signed_in(
+                    session, user_id, session_version=version
+                )
+        except NotSignedIn:
+            return False
+        return user.role == "operator"
+
+    async def get_user_id(self, request: Request) -> int | None:
+        """The operator acting (sqladmin's get_current_user_id), once authenticated."""
+        claim = console_claim(request, self._settings)
+        return claim[0] if claim is not None else None
 
 
 class MarketAdmin(ModelView, model=Market):
@@ -182,7 +234,7 @@ class UserAdmin(ModelView, model=User):
         async def change(session: AsyncSession, ids: list[int]) -> None:
             for user_id in ids:
                 await accounts_service.change_role(
-                    session, user_id, role=role, acting_user_id=request.session.get("user_id")
+                    session, user_id, role=role, acting_user_id=get_current_user_id(request)
                 )
 
         return await _through_service(request, self, change, done=f"Now {role} accounts.")
@@ -345,13 +397,15 @@ def _copy(base: type[ModelView], cell: str | None = None) -> type[ModelView]:
 
 def mount_admin(app: FastAPI) -> None:
     databases = app.state.databases
+    login = OperatorLogin(app)
     console = Admin(
         app,
         databases.engine(GLOBAL_CELL),
         base_url="/admin",
         title="Shoptide operations",
-        authentication_backend=OperatorLogin(app),
+        authentication_backend=login,
     )
+    login.templates = console.templates  # its login page, to refuse with a message
     for view in (
         MarketAdmin,
         ShopAdmin,

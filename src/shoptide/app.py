@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import structlog
 from cachetools import TTLCache
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -18,8 +18,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shoptide import logs
+from shoptide import ids, logs
 from shoptide.accounts.service import Passwords
+from shoptide.accounts.throttle import SignInThrottle
 from shoptide.affiliate.commissions import handlers as affiliate_handlers
 from shoptide.catalog import handlers as catalog_handlers
 from shoptide.content import handlers as content_handlers
@@ -41,9 +42,13 @@ from shoptide.live.realtime import Hub, make_broker
 from shoptide.media import MEDIA_PATH
 from shoptide.orders.service import STATUS_LABELS
 from shoptide.payments import handlers as payment_handlers
-from shoptide.payments.gateway import PaymentGateway, TestGateway
+from shoptide.payments.gateway import PaymentGateway, sandbox_gateway
 from shoptide.settings import Settings
+from shoptide.web import openapi as web_openapi
 from shoptide.web.rendering import PACKAGE_DIR, SOURCE_LOCALE, templates
+from shoptide.web.security_headers import SecurityHeaders
+from shoptide.web.text import refuse_invalid_text
+from shoptide.web.uploads import SignedInUploads
 
 log = structlog.get_logger(__name__)
 
@@ -129,6 +134,12 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(_describe_one(e) for e in errors) or "The request is not valid."
 
 
+def _unreadable_json(exc: StarletteHTTPException) -> bool:
+    """FastAPI answers a JSON body it cannot decode (not UTF-8, nested past the recursion
+    limit) with a bare 400; json.JSONDecodeError, the other bad bodies, become 422s."""
+    return exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError)
+
+
 def _error_locale(request: Request) -> str:
     """Shoppers read the error page in their market's language when the market is at hand
     (cached by the page they came from); Seller Center, Creator Center and the console stay
@@ -168,16 +179,26 @@ def _error_response(
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        return _error_response(request, exc.status_code, exc.code, exc.message)
+        response = _error_response(request, exc.status_code, exc.code, exc.message)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _unreadable_json(exc):  # like any other bad body: 422, in plain words
+            return _error_response(
+                request, 422, "invalid_input", "The request body is not valid UTF-8 JSON."
+            )
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = "There is nothing at this address." if exc.status_code == 404 else str(exc.detail)
-        return _error_response(request, exc.status_code, code, message)
+        response = _error_response(request, exc.status_code, code, message)
+        response.headers.update(exc.headers or {})  # a 405 says which methods are: Allow
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if ids.names_nothing(exc.errors()):  # /p/0, /p/99999999999999999999: no such thing
+            return _error_response(request, 404, "not_found", "There is nothing at this address.")
         return _error_response(
             request,
             422,
@@ -201,10 +222,11 @@ def create_app(
     settings: Settings | None = None, *, gateway: PaymentGateway | None = None
 ) -> FastAPI:
     settings = settings or Settings()
+    settings.require_secret_key()  # before anything: a clear refusal, not a forgeable app
     logs.configure(json=settings.log_json)
     databases = Databases(settings)
     registry = HandlerRegistry()
-    gateway = gateway or TestGateway()
+    gateway = gateway or sandbox_gateway(settings)
     feed = FeedEngine(open_features(settings.feed_redis_url, settings.feed_redis_prefix))
     hub = Hub(
         make_broker(settings.live_redis_url, settings.live_redis_prefix),
@@ -239,12 +261,14 @@ def create_app(
             task.cancel()
         await hub.stop()  # closes the live sockets and writes their rooms' peaks
         await feed.features.close()
+        await app.state.sign_in_throttle.close()
         await databases.dispose()
 
     app = FastAPI(
         title="Shoptide",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_invalid_text)],  # NUL, lone surrogates: 422, not 500
         description="Content-commerce platform API. Authenticate with "
         "`Authorization: Bearer <token>` from POST /api/v1/auth/token.",
     )
@@ -257,10 +281,13 @@ def create_app(
     app.state.feed_engine = feed
     feed_handlers.register(registry, databases, lambda: app.state.feed_engine)
     app.state.passwords = Passwords(settings)
+    app.state.sign_in_throttle = SignInThrottle.from_settings(settings)
     app.state.on_shopper_sign_in = (creators_flows.apply_visit,)
     app.state.market_cache = TTLCache(maxsize=64, ttl=MARKET_CACHE_SECONDS)
 
     _install_error_handlers(app)
+    # inside the session middleware (it reads the cookie), before any upload body is read
+    app.add_middleware(SignedInUploads, paths=VIDEO_UPLOAD_PATHS)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -275,6 +302,7 @@ def create_app(
         max_bytes=settings.max_body_bytes,
         larger=dict.fromkeys(VIDEO_UPLOAD_PATHS, settings.max_video_bytes),
     )
+    app.add_middleware(SecurityHeaders, live_hls_url=settings.live_hls_url)  # every answer
 
     templates.env.globals["STATUS_LABELS"] = STATUS_LABELS  # order pages name statuses
     settings.media_dir.mkdir(parents=True, exist_ok=True)
@@ -282,6 +310,7 @@ def create_app(
     content_media.register_types()  # HLS playlists and segments under /media
     app.mount(MEDIA_PATH, StaticFiles(directory=settings.media_dir), name="media")
     _include_routers(app)
+    web_openapi.install(app)  # each route's error answers, with the error body
     _mount_admin(app)
     return app
 

@@ -21,15 +21,17 @@ from shoptide.db import Databases
 from shoptide.events import Dispatcher
 from shoptide.live import media as live_media
 from shoptide.live import selling as live_selling
+from shoptide.payments.gateway import PaymentGateway
 
 log = structlog.get_logger(__name__)
 
 
-async def sweep_expired(databases: Databases) -> int:
-    """Unpaid checkouts give their stock back; flash deals past their time put theirs back."""
+async def sweep_expired(databases: Databases, gateway: PaymentGateway) -> int:
+    """Checkouts a stopped process left unpaid are settled, refunded or expired after asking
+    the gateway; flash deals past their time put their stock back."""
     expired = 0
     for cell in databases.each_cell():
-        expired += await checkout_flows.expire_stale(databases, cell)
+        expired += await checkout_flows.expire_stale(databases, gateway, cell)
         expired += await live_selling.end_due_deals(databases, cell)
     return expired
 
@@ -40,8 +42,10 @@ async def pay_out_daily(databases: Databases) -> int:
     return await payouts.run_payouts(databases, run_key=payouts_service.daily_run_key())
 
 
-async def run_loop(databases: Databases, dispatcher: Dispatcher, interval: float) -> None:
-    sweeper = asyncio.create_task(_sweep_forever(databases, interval * 15))
+async def run_loop(
+    databases: Databases, dispatcher: Dispatcher, interval: float, gateway: PaymentGateway
+) -> None:
+    sweeper = asyncio.create_task(_sweep_forever(databases, gateway, interval * 15))
     try:
         await dispatcher.run_forever(interval)
     finally:
@@ -53,7 +57,6 @@ async def run_loop(databases: Databases, dispatcher: Dispatcher, interval: float
 
 # Each sweep repairs what a stop or a crash left behind; each returns how many it took up.
 SWEEPS: tuple[tuple[str, Callable[[Databases], Awaitable[int]]], ...] = (
-    ("expired unpaid checkouts and flash deals", sweep_expired),
     ("remuxed replays a dead process left processing", live_media.recover_replays),
     ("requeued stalled video transcodes", video_jobs.requeue_stalled),
     ("settled commissions past their return window", payouts.settle_due),
@@ -61,9 +64,14 @@ SWEEPS: tuple[tuple[str, Callable[[Databases], Awaitable[int]]], ...] = (
 )
 
 
-async def _sweep_forever(databases: Databases, interval: float) -> None:
+async def _sweep_forever(databases: Databases, gateway: PaymentGateway, interval: float) -> None:
+    async def unpaid_checkouts(databases: Databases) -> int:
+        # asks the gateway what became of charges a stopped process left unrecorded
+        return await sweep_expired(databases, gateway)
+
+    sweeps = (("settled, refunded or expired unpaid checkouts; ended deals", unpaid_checkouts),)
     while True:  # at start too
-        for done, sweep in SWEEPS:
+        for done, sweep in sweeps + SWEEPS:
             try:
                 if count := await sweep(databases):
                     log.info(done, count=count)
@@ -74,4 +82,9 @@ async def _sweep_forever(databases: Databases, interval: float) -> None:
 
 async def run_embedded(app: FastAPI) -> None:
     settings = app.state.settings
-    await run_loop(app.state.databases, app.state.dispatcher, settings.dispatcher_interval_seconds)
+    await run_loop(
+        app.state.databases,
+        app.state.dispatcher,
+        settings.dispatcher_interval_seconds,
+        app.state.gateway,
+    )

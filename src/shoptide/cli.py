@@ -1,6 +1,9 @@
 """The `shoptide` command: serve, demo, db, worker, media, feed, affiliate."""
 
 import asyncio
+import contextlib
+import os
+import secrets
 import shutil
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -13,9 +16,11 @@ from sqlalchemy import func, select
 
 from shoptide.db import Databases, alembic_config, upgrade_all
 from shoptide.markets import service as markets_service
-from shoptide.settings import GLOBAL_CELL, Settings
+from shoptide.settings import GLOBAL_CELL, SecretKeyMissing, Settings
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from shoptide.feed.training import TrainingResult
 
 app = typer.Typer(help="Shoptide: open content commerce.", no_args_is_help=True)
@@ -101,6 +106,40 @@ async def _load_demo(settings: Settings, seed: int) -> None:
         typer.echo(f"  {login.email:<34} {login.password:<15} {login.note}")
 
 
+def _configured(settings: Settings | None = None) -> Settings:
+    """The settings of a server, worker or media server: refused, with what to set, without
+    a secret key."""
+    settings = settings or Settings()
+    try:
+        settings.require_secret_key()
+    except SecretKeyMissing as exc:
+        typer.echo(f"shoptide: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    return settings
+
+
+DEMO_SECRET_KEY_FILE = "secret_key"
+
+
+def _demo_settings(settings: Settings, *, create: bool) -> Settings:
+    """The demo's settings: unless SHOPTIDE_SECRET_KEY is set, a random key of its own, made
+    once per data folder (data_dir/secret_key, readable by its owner only), so the demo runs
+    without setup and nothing it signs can be forged with a published key; cookies over
+    plain http (it serves http://127.0.0.1) unless SHOPTIDE_COOKIE_SECURE says otherwise."""
+    update: dict[str, Any] = {}
+    if "cookie_secure" not in settings.model_fields_set:
+        update["cookie_secure"] = False
+    path = settings.data_dir / DEMO_SECRET_KEY_FILE
+    if not settings.secret_key and (create or path.exists()):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # one made before (or by a demo meanwhile)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as key_file:
+                key_file.write(secrets.token_urlsafe(48))
+        update["secret_key"] = path.read_text().strip()
+    return settings.model_copy(update=update)
+
+
 @app.command()
 def demo(
     host: Host = "127.0.0.1",
@@ -113,6 +152,7 @@ def demo(
     settings = Settings()
     if reset and settings.data_dir.exists():
         shutil.rmtree(settings.data_dir)
+    settings = _demo_settings(settings, create=True)
     _upgrade(settings)
     if asyncio.run(_has_catalog(settings)):
         typer.echo(f"demo data already in {settings.data_dir} (use --reset to regenerate)")
@@ -123,7 +163,9 @@ def demo(
             f"\nShoptide is at http://{host}:{port}  (operations console: /admin, "
             f"API docs: /docs)\n"
         )
-        _serve(host=host, port=port, workers=1)
+        from shoptide.app import create_app
+
+        _serve(create_app(settings), host=host, port=port, workers=1)
 
 
 @app.command()
@@ -132,15 +174,17 @@ def serve(
     port: Port = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
-    """Apply pending migrations, then serve the web app and API."""
-    _upgrade(Settings())
-    _serve(host=host, port=port, workers=workers)
+    """Apply pending migrations, then serve the web app and API (SHOPTIDE_SECRET_KEY set)."""
+    _upgrade(_configured())
+    # each worker process builds the app from the same SHOPTIDE_* settings
+    _serve("shoptide.app:create_app", host=host, port=port, workers=workers)
 
 
-def _serve(*, host: str, port: int, workers: int) -> None:
+def _serve(target: "str | FastAPI", *, host: str, port: int, workers: int) -> None:
+    """Serve the app: built here (one process), or by each worker from an import path."""
     uvicorn.run(
-        "shoptide.app:create_app",
-        factory=True,
+        target,
+        factory=isinstance(target, str),
         host=host,
         port=port,
         workers=workers,
@@ -154,13 +198,14 @@ def worker() -> None:
     from shoptide import background
     from shoptide.app import create_app
 
-    web = create_app(Settings())
+    web = create_app(_configured())
     typer.echo("worker: dispatching events (Ctrl+C to stop)")
     asyncio.run(
         background.run_loop(
             web.state.databases,
             web.state.dispatcher,
             web.state.settings.dispatcher_interval_seconds,
+            web.state.gateway,
         )
     )
 
@@ -169,6 +214,12 @@ AppUrl = Annotated[str, typer.Option(help="Where nginx reaches Shoptide (hooks a
 WorkerUser = Annotated[
     str | None, typer.Option(help="User of nginx's workers when started as root (else nobody)")
 ]
+
+
+def _media_settings() -> Settings:
+    """The app's settings, or the demo's (its key, when SHOPTIDE_SECRET_KEY is not set and
+    the demo made one in the data folder): nginx's hook token is derived from the key."""
+    return _configured(_demo_settings(Settings(), create=False))
 
 
 @media_app.command("nginx-config")
@@ -182,7 +233,7 @@ def media_nginx_config(
     """Print (or install) the nginx.conf that ingests live streams for Shoptide."""
     from shoptide.live import media
 
-    settings = Settings()
+    settings = _media_settings()
     prefix = (install or settings.media_server_root).resolve()
     config = media.nginx_config(settings, prefix=prefix, app_url=app_url, user=user)
     if install is None:
@@ -201,7 +252,7 @@ def media_run_nginx(app_url: AppUrl = "http://127.0.0.1:8000", user: WorkerUser 
 
     from shoptide.live import media
 
-    settings = Settings()
+    settings = _media_settings()
     prefix = settings.media_server_root.resolve()
     config = media.nginx_config(settings, prefix=prefix, app_url=app_url, user=user)
     media.install_nginx_config(config, prefix, worker_user=user)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, CursorResult, DateTime, MetaData, event
+from sqlalchemy import BigInteger, Connection, CursorResult, DateTime, Integer, MetaData, event
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -65,6 +65,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+# keys of tables that grow past 2^31 rows (orders, events, comments...): bigint on
+# PostgreSQL; SQLite's INTEGER is 64-bit already and only `INTEGER PRIMARY KEY` autoincrements
+BigKey = BigInteger().with_variant(Integer, "sqlite")
 
 
 def utcnow() -> datetime:

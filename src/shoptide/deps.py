@@ -6,7 +6,7 @@ Sessions are opened at the edge and committed once, before the response is sent
 
 import hmac
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -19,8 +19,10 @@ from shoptide.accounts import service as accounts_service
 from shoptide.accounts.service import Principal, principal_of
 from shoptide.db import Databases
 from shoptide.errors import NotAllowed, NotSignedIn
+from shoptide.ids import Id
 from shoptide.markets import service as markets_service
 from shoptide.markets.models import Market
+from shoptide.markets.schemas import MarketCode
 from shoptide.payments.gateway import PaymentGateway
 from shoptide.settings import GLOBAL_CELL, Settings
 from shoptide.shops import service as shops_service
@@ -73,15 +75,14 @@ GlobalWrite = Annotated[AsyncSession, Depends(global_writer, scope="function")]
 # --- who is asking ----------------------------------------------------------------------
 
 
-async def _load_principal(
-    databases: Databases, cell: str, user_id: int | None = None, token: str | None = None
-) -> Principal:
+async def bearer_principal(databases: Databases, token: str) -> Principal:
+    """The account of an API token that has neither expired nor been revoked (401 if it
+    has): one indexed lookup in the cell the token names."""
+    cell = accounts_service.cell_of_token(token)
+    if cell not in databases.all_cells:
+        raise NotSignedIn(accounts_service.TOKEN_UNKNOWN)
     async with databases.session(cell, write=False) as session:
-        if token is not None:
-            user = await accounts_service.user_for_token(session, token)
-        else:
-            user = await accounts_service.get(session, user_id or 0)
-        return principal_of(user, cell)
+        return await accounts_service.principal_for_token(session, token, cell=cell)
 
 
 # Documents the scheme in OpenAPI; a missing or non-bearer header gives None, not an error.
@@ -99,18 +100,27 @@ async def optional_user(
     if request.url.path.startswith("/api/"):
         if credentials is None:
             return None
-        token = credentials.credentials
-        cell = accounts_service.cell_of_token(token)
-        if cell not in databases.all_cells:
-            raise NotSignedIn("The bearer token is invalid or revoked.")
-        return await _load_principal(databases, cell, token=token)
-    user_id, cell = request.session.get("uid"), request.session.get("cell", "")
+        return await bearer_principal(databases, credentials.credentials)
+    return await cookie_principal(databases, request.session)
+
+
+async def cookie_principal(
+    databases: Databases, session: MutableMapping[str, Any]
+) -> Principal | None:
+    """The account of the signed session cookie (web.sessions.sign_in wrote it) while its
+    session lasts: signing out or changing the password ends it everywhere, and the cookie
+    is emptied."""
+    user_id, cell = session.get("uid"), session.get("cell", "")
     if not user_id or cell not in databases.all_cells:
         return None
     try:
-        return await _load_principal(databases, cell, user_id=user_id)
+        async with databases.session(cell, write=False) as db:
+            user = await accounts_service.get_signed_in(
+                db, user_id, session_version=session.get("sv", -1)
+            )
+            return principal_of(user, cell)
     except NotSignedIn:
-        request.session.clear()
+        session.clear()
         return None
 
 
@@ -145,7 +155,9 @@ CurrentShopper = Annotated[Principal, Depends(current_shopper)]
 async def current_market(
     request: Request,
     user: OptionalUser,
-    x_market: Annotated[str | None, Header(description="Market code, e.g. ID")] = None,
+    x_market: Annotated[
+        MarketCode | None, Header(description="Two-letter market code, e.g. ID")
+    ] = None,
 ) -> Market:
     """A signed-in shopper shops in their own market; others pick one.
 
@@ -161,7 +173,7 @@ async def current_market(
     key = code.upper()
     if key not in cache:
         async with request.app.state.databases.session(GLOBAL_CELL, write=False) as session:
-            cache[key] = await markets_service.get(session, key)
+            cache[key] = await markets_service.requested(session, key)
     return cache[key]
 
 
@@ -218,7 +230,7 @@ async def current_seat(
     request: Request,
     user: CurrentUser,
     databases: DatabasesDep,
-    x_shop_id: Annotated[int | None, Header(description="Shop to act for")] = None,
+    x_shop_id: Annotated[Id | None, Header(description="Shop to act for")] = None,
 ) -> Seat:
     """Read in a short session of its own: context dependencies hold no connection for the
     request, so a route that opens its own units of work never waits on itself."""

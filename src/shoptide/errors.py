@@ -8,6 +8,7 @@ class DomainError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.headers: dict[str, str] = {}  # sent with the HTTP answer (e.g. Retry-After)
 
 
 class NotFound(DomainError):
@@ -44,6 +45,11 @@ class SlowDown(DomainError):
 
     status_code = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        if retry_after is not None:
+            self.headers["Retry-After"] = str(retry_after)
 
 
 class OutOfStock(Conflict):

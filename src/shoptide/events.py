@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shoptide.db import Base, Databases, UTCDateTime, upsert, utcnow
+from shoptide.db import Base, BigKey, Databases, UTCDateTime, upsert, utcnow
 
 log = structlog.get_logger(__name__)
 
@@ -222,7 +222,7 @@ class LiveRoomEnded(LiveRoomEvent):
 class OutboxEvent(Base):
     __tablename__ = "outbox_event"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
     type: Mapped[str] = mapped_column(String(80), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -238,8 +238,8 @@ class OutboxDelivery(Base):
     __tablename__ = "outbox_delivery"
     __table_args__ = (UniqueConstraint("event_id", "handler"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_event.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigKey, ForeignKey("outbox_event.id", ondelete="CASCADE"))
     handler: Mapped[str] = mapped_column(String(120))
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

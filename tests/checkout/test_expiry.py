@@ -53,8 +53,9 @@ async def test_unpaid_checkout_gives_its_stock_back_when_the_reservation_expires
             ],
         )
 
-    assert await checkout_flows.expire_stale(databases, "main") == 1
-    assert await checkout_flows.expire_stale(databases, "main") == 0  # idempotent
+    gateway = TestGateway()
+    assert await checkout_flows.expire_stale(databases, gateway, "main") == 1
+    assert await checkout_flows.expire_stale(databases, gateway, "main") == 0  # idempotent
 
     async with databases.session("main", write=False) as s:
         assert await s.scalar(select(Stock.available)) == 4
@@ -71,7 +72,8 @@ async def test_a_charge_that_lands_after_the_checkout_expired_is_refunded(databa
         refunded: list[str] = []
 
         async def charge(self, **kwargs):
-            await checkout_flows.expire_stale(databases, "main", now=utcnow() + timedelta(hours=1))
+            later = utcnow() + timedelta(hours=1)
+            await checkout_flows.expire_stale(databases, self, "main", now=later)
             return await super().charge(**kwargs)
 
         async def refund(self, *, reference, amount):

@@ -96,6 +96,7 @@ def shop_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "SHOPTIDE_PASSWORD_TIME_COST": "1",
         "SHOPTIDE_PASSWORD_MEMORY_COST_KIB": "64",
         "SHOPTIDE_SECRET_KEY": "e2e-secret",
+        "SHOPTIDE_COOKIE_SECURE": "false",  # the server speaks plain http
         "SHOPTIDE_LOG_JSON": "false",
         **_media_env(),
     }
@@ -189,11 +190,19 @@ def page(
     context.set_default_timeout(STEP_TIMEOUT_MS)
     expect.set_options(timeout=STEP_TIMEOUT_MS)
     visitor = context.new_page()
+    refused: list[str] = []  # what the Content-Security-Policy blocked (a script, a style...)
+    visitor.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     try:
         yield visitor
     finally:
         visitor.screenshot(path=tmp_path / f"{request.node.name}.png", full_page=True)
         context.close()
+    assert refused == [], "the page broke its Content-Security-Policy"
 
 
 # --- live video: nginx with the RTMP module, in front of the server ------------------------

@@ -201,7 +201,7 @@ async def test_events_of_another_viewers_page_or_an_expired_one_are_refused(
         headers={"X-CSRF-Token": token},
     )
 
-    assert theirs.status_code == unknown.status_code == 422
+    assert theirs.status_code == unknown.status_code == 404
     assert "This feed page has expired" in theirs.json()["error"]["message"]
     assert await _events(databases) == []
 

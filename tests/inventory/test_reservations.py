@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shoptide.db import utcnow
-from shoptide.errors import OutOfStock
+from shoptide.errors import Conflict, OutOfStock
 from shoptide.inventory import service as inventory
 from shoptide.inventory.models import SHELF, Reservation
 
@@ -21,7 +21,7 @@ async def stock(databases, **levels: int) -> None:
     async with databases.session(CELL) as s:
         for name, available in levels.items():
             variant_id = {"socks": SOCKS, "mug": MUG}[name]
-            await inventory.set_level(s, variant_id=variant_id, market="US", available=available)
+            await inventory.set_level(s, variant_id=variant_id, market="US", on_hand=available)
 
 
 async def shelf(databases, *variant_ids: int) -> dict[int, int]:
@@ -47,6 +47,14 @@ async def reserve(databases, checkout_id: int, *takes: inventory.Take, minutes: 
 
 def take(variant_id: int, quantity: int, pool: str = SHELF) -> inventory.Take:
     return inventory.Take(variant_id, quantity, f"variant {variant_id}", pool)
+
+
+async def open_deal_pool(databases, *, socks: int) -> None:
+    """A live deal sets `socks` units aside in its pool "deal:1"."""
+    async with databases.session(CELL) as s:
+        await inventory.open_pool(
+            s, variant_id=SOCKS, market="US", pool="deal:1", quantity=socks, label="Socks"
+        )
 
 
 async def test_twenty_checkouts_racing_for_five_units_take_exactly_five(databases):
@@ -117,10 +125,7 @@ async def test_only_reservations_past_their_expiry_are_due(databases):
 
 async def test_units_set_aside_in_a_pool_return_to_the_shelf_when_it_closes(databases):
     await stock(databases, socks=10)
-    async with databases.session(CELL) as s:
-        await inventory.open_pool(
-            s, variant_id=SOCKS, market="US", pool="deal:1", quantity=4, label="Socks"
-        )
+    await open_deal_pool(databases, socks=4)
     await reserve(databases, 9, take(SOCKS, 1, pool="deal:1"))
 
     async with databases.session(CELL) as s:
@@ -144,3 +149,67 @@ async def test_a_pool_cannot_take_more_than_the_shelf_holds(databases):
             )
 
     assert await shelf(databases, SOCKS) == {SOCKS: 2}
+
+
+async def expire_all(databases) -> None:
+    """What the expiry sweep does: release every checkout past its reservations' expiry."""
+    async with databases.session(CELL) as s:
+        for checkout_id in await inventory.expired_checkout_ids(
+            s, now=utcnow() + timedelta(days=1)
+        ):
+            await inventory.release(s, checkout_id=checkout_id)
+
+
+async def on_hand(databases) -> int:
+    async with databases.session(CELL, write=False) as s:
+        return (await inventory.on_hand(s, [SOCKS], market="US"))[SOCKS]
+
+
+async def test_setting_stock_counts_reserved_units_so_their_expiry_creates_none(databases):
+    await stock(databases, socks=10)
+    await reserve(databases, 1, take(SOCKS, 3))
+
+    await stock(databases, socks=10)  # the merchant counts 10 in the warehouse
+    assert await shelf(databases, SOCKS) == {SOCKS: 7}
+    await expire_all(databases)
+
+    assert await shelf(databases, SOCKS) == {SOCKS: 10}
+    assert await reservations(databases) == 0
+
+
+async def test_a_sold_reservation_leaves_the_warehouse_count(databases):
+    await stock(databases, socks=10)
+    await reserve(databases, 1, take(SOCKS, 3))
+    await stock(databases, socks=8)
+
+    async with databases.session(CELL) as s:
+        await inventory.consume(s, checkout_id=1)
+
+    assert await shelf(databases, SOCKS) == {SOCKS: 5}  # 8 counted, 3 of them sold since
+
+
+async def test_stock_below_the_units_checkouts_hold_is_refused(databases):
+    await stock(databases, socks=10)
+    await reserve(databases, 1, take(SOCKS, 3))
+
+    with pytest.raises(Conflict, match="3 units are held by checkouts in progress"):
+        await stock(databases, socks=2)
+
+    assert await shelf(databases, SOCKS) == {SOCKS: 7}
+    await stock(databases, socks=3)  # exactly what is held: nothing left on the shelf
+    assert await shelf(databases, SOCKS) == {SOCKS: 0}
+
+
+async def test_units_set_aside_for_a_live_deal_count_as_on_hand(databases):
+    await stock(databases, socks=10)
+    await open_deal_pool(databases, socks=4)
+    await reserve(databases, 9, take(SOCKS, 1, pool="deal:1"))
+    assert await on_hand(databases) == 10
+
+    await stock(databases, socks=12)
+    async with databases.session(CELL) as s:
+        await inventory.close_pool(s, market="US", pool="deal:1")
+    await expire_all(databases)
+
+    assert await shelf(databases, SOCKS) == {SOCKS: 12}
+    assert await on_hand(databases) == 12

@@ -65,6 +65,7 @@ def _environment(data_dir: Path, prefix: str) -> dict[str, str]:
         "SHOPTIDE_DATA_DIR": str(data_dir),
         "SHOPTIDE_MARKET_CELLS": json.dumps(SEA_MARKETS),
         "SHOPTIDE_SECRET_KEY": "test-secret",
+        "SHOPTIDE_COOKIE_SECURE": "false",  # the servers speak plain http
         "SHOPTIDE_PASSWORD_TIME_COST": "1",
         "SHOPTIDE_PASSWORD_MEMORY_COST_KIB": "64",
         "SHOPTIDE_EMBEDDED_DISPATCHER": "false",

@@ -365,7 +365,11 @@ def test_the_generated_nginx_config_passes_nginx_t(tmp_path: Path) -> None:
     if shutil.which("nginx") is None or not media.RTMP_MODULE.exists():
         pytest.skip("nginx or its RTMP module is missing: apt-get install nginx libnginx-mod-rtmp")
     prefix = tmp_path / "media-server"
-    env = {"SHOPTIDE_DATA_DIR": str(tmp_path), "SHOPTIDE_MEDIA_HOOK_SECRET": "hook-secret"}
+    env = {
+        "SHOPTIDE_DATA_DIR": str(tmp_path),
+        "SHOPTIDE_SECRET_KEY": "test-secret",  # HLS links are signed with a key derived from it
+        "SHOPTIDE_MEDIA_HOOK_SECRET": "hook-secret",
+    }
 
     command = ["media", "nginx-config", "--install", str(prefix), "--app-url", APP_URL]
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import TypedDict, Unpack
 
 from shoptide.accounts import service
-from shoptide.accounts.models import User
-from shoptide.accounts.service import Passwords
+from shoptide.accounts.models import ApiToken, User
+from shoptide.accounts.service import Passwords, Principal
 from shoptide.db import Databases
 from shoptide.errors import InvalidInput, NotSignedIn
 from shoptide.markets import service as markets_service
@@ -95,19 +95,20 @@ async def issue_token(
     market: str | None,
     passwords: Passwords,
 ) -> str:
-    """A bearer token: shoppers sign in to their market, merchants and operators leave the
-    market out."""
-    roles: tuple[str, ...] = ("merchant", "operator")
+    """A bearer token: shoppers sign in to their market; merchants, creators and operators
+    (the global cell's accounts) leave the market out."""
+    roles: tuple[str, ...] = ("merchant", "operator", "creator")
     cell = GLOBAL_CELL
     if market:
         async with databases.session(GLOBAL_CELL, write=False) as global_:
-            code = (await markets_service.get(global_, market)).code
+            code = (await markets_service.requested(global_, market)).code
         cell, roles = databases.settings.cell_of_market(code), ("shopper",)
     async with databases.session(cell) as session:
         user = await service.authenticate(
             session, email=email, password=password, passwords=passwords, roles=roles
         )
-        return await service.issue_token(session, user=user, cell=cell)
+        lifetime = databases.settings.api_token_lifetime
+        return await service.issue_token(session, user=user, cell=cell, lifetime=lifetime)
 
 
 async def register_shopper(
@@ -118,8 +119,31 @@ async def register_shopper(
 ) -> str:
     """A shopper's account in a market, and a bearer token for it."""
     async with databases.session(GLOBAL_CELL, write=False) as global_:
-        code = (await markets_service.get(global_, market)).code
+        code = (await markets_service.requested(global_, market)).code
     cell = databases.settings.cell_of_market(code)
     async with databases.session(cell) as session:
         user = await service.create(session, role="shopper", market_code=code, **account)
-        return await service.issue_token(session, user=user, cell=cell)
+        lifetime = databases.settings.api_token_lifetime
+        return await service.issue_token(session, user=user, cell=cell, lifetime=lifetime)
+
+
+async def list_tokens(databases: Databases, user: Principal) -> list[ApiToken]:
+    """The caller's API tokens, read where their account lives."""
+    async with databases.session(user.cell, write=False) as session:
+        return await service.list_tokens(session, user_id=user.user_id)
+
+
+async def revoke_token(databases: Databases, user: Principal, token_id: int | None) -> None:
+    """One of the caller's API tokens stops working (`None`: the one they are using)."""
+    if token_id is None:
+        raise InvalidInput("Sign out of the API with the bearer token you want to end.")
+    async with databases.session(user.cell) as session:
+        await service.revoke_token(session, user_id=user.user_id, token_id=token_id)
+
+
+async def end_sessions(
+    databases: Databases, cell: str, *, user_id: int, session_version: int
+) -> None:
+    """Sign the account out everywhere (its sessions at this version end)."""
+    async with databases.session(cell) as session:
+        await service.end_sessions(session, user_id, session_version=session_version)

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoptide.db import Base, UTCDateTime, utcnow
@@ -21,6 +21,9 @@ class User(Base):
     market_code: Mapped[str | None] = mapped_column(String(2))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written into the session cookie at sign-in; signing out or changing the password
+    # moves it on, and every cookie holding an older one is signed out.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __str__(self) -> str:
         return f"{self.display_name} <{self.email}>"
@@ -50,7 +53,8 @@ class Address(Base):
 
 
 class ApiToken(Base):
-    """Bearer token for the API; only its SHA-256 is stored."""
+    """Bearer token for the API; only its SHA-256 is stored. It works until it expires or
+    its owner revokes it (the row is deleted)."""
 
     __tablename__ = "api_token"
     __table_args__ = (UniqueConstraint("token_hash"),)
@@ -61,6 +65,7 @@ class ApiToken(Base):
     )
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Notification(Base):

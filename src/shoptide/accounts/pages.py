@@ -4,6 +4,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from shoptide.accounts import flows, notifications
+from shoptide.accounts.throttle import TooManySignIns, address_of
 from shoptide.deps import (
     CellRead,
     CellWrite,
@@ -13,7 +14,7 @@ from shoptide.deps import (
 )
 from shoptide.errors import DomainError
 from shoptide.web.rendering import PageDep
-from shoptide.web.sessions import sign_in, sign_in_shopper
+from shoptide.web.sessions import open_console, sign_in, sign_in_shopper, sign_out
 
 public_router = APIRouter()
 router = APIRouter()  # signed-in shoppers
@@ -44,31 +45,43 @@ async def signin(
     page switches to their market; merchants, creators and operators live in the global
     cell."""
     try:
-        user, cell = await flows.sign_in(
-            databases,
-            account=account,
-            market_code=page.market.code,
-            email=email,
-            password=password,
-            passwords=request.app.state.passwords,
-        )
+        throttle = request.app.state.sign_in_throttle
+        async with throttle.attempt(email=email, address=address_of(request)):
+            user, cell = await flows.sign_in(
+                databases,
+                account=account,
+                market_code=page.market.code,
+                email=email,
+                password=password,
+                passwords=request.app.state.passwords,
+            )
     except DomainError as exc:
-        return page.render(
+        refused = page.render(
             "accounts/signin.html",
-            status_code=400,
+            status_code=429 if isinstance(exc, TooManySignIns) else 400,
             error=exc.message,
             email=email,
             account=account,
             next=_safe_next(next),
         )
+        refused.headers.update(exc.headers)
+        return refused
     if user.role == "shopper":
-        await sign_in_shopper(request, user.id, cell)
+        await sign_in_shopper(request, user.id, cell, session_version=user.session_version)
     else:
-        sign_in(request, user.id, cell)
+        sign_in(request, user.id, cell, session_version=user.session_version)
     if user.market_code:
         request.session["market"] = user.market_code
     default = HOME_OF_ROLE.get(user.role, "/")
-    return RedirectResponse(_safe_next(next) if next != "/" else default, status_code=303)
+    response = RedirectResponse(_safe_next(next) if next != "/" else default, status_code=303)
+    if user.role == "operator":  # one sign-in for the site and the console
+        open_console(
+            response,
+            request.app.state.settings,
+            user_id=user.id,
+            session_version=user.session_version,
+        )
+    return response
 
 
 @public_router.get("/signup", response_class=HTMLResponse)
@@ -109,10 +122,8 @@ async def signup(
 
 @public_router.post("/signout", dependencies=[CsrfChecked])
 async def signout(request: Request) -> RedirectResponse:
-    market = request.session.get("market")
-    request.session.clear()
-    if market:
-        request.session["market"] = market
+    """Signs out everywhere: a copy of this browser's cookie stops working too."""
+    await sign_out(request)
     return RedirectResponse("/", status_code=303)
 
 

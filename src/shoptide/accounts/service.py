@@ -1,23 +1,34 @@
+import asyncio
 import hashlib
+import os
 import secrets
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.accounts.models import ADDRESS_FIELDS, Address, ApiToken, User
-from shoptide.db import flush_unique, upsert, utcnow
+from shoptide.db import flush_unique, rows_updated, upsert, utcnow
 from shoptide.errors import InvalidInput, NotAllowed, NotFound, NotSignedIn
 from shoptide.settings import Settings
 
 TOKEN_PREFIX = "st"
+# argon2 runs here, one pool per process: at most one hash per CPU at a time
+_ARGON2_THREADS = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="argon2")
 
 
 class Passwords:
-    """argon2id hashing; cost comes from settings so tests and demo data stay quick."""
+    """argon2id hashing; cost comes from settings so tests and demo data stay quick.
+
+    Request paths use `hashed` and `matches`: at production cost one hash is tens of
+    milliseconds of CPU and 64 MiB, so it runs in threads of its own (argon2 releases the
+    GIL), never on the event loop. As many threads as CPUs: a burst of sign-ins queues
+    there, bounded in memory, and other to_thread work never waits behind it."""
 
     def __init__(self, settings: Settings) -> None:
         self._hasher = PasswordHasher(
@@ -27,7 +38,18 @@ class Passwords:
         self._dummy = self._hasher.hash(secrets.token_hex(8))
 
     def hash(self, password: str) -> str:
+        """Blocking; on a request path use `hashed`."""
         return self._hasher.hash(password)
+
+    async def hashed(self, password: str) -> str:
+        return await asyncio.get_running_loop().run_in_executor(
+            _ARGON2_THREADS, self.hash, password
+        )
+
+    async def matches(self, password_hash: str | None, password: str) -> bool:
+        return await asyncio.get_running_loop().run_in_executor(
+            _ARGON2_THREADS, self.verify, password_hash, password
+        )
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         try:
@@ -48,10 +70,13 @@ class Principal:
     email: str
     display_name: str
     market_code: str | None
+    token_id: int | None = None  # the API token the request came with
 
 
-def principal_of(user: User, cell: str) -> Principal:
-    return Principal(user.id, cell, user.role, user.email, user.display_name, user.market_code)
+def principal_of(user: User, cell: str, *, token_id: int | None = None) -> Principal:
+    return Principal(
+        user.id, cell, user.role, user.email, user.display_name, user.market_code, token_id
+    )
 
 
 def _normalise_email(email: str) -> str:
@@ -72,7 +97,7 @@ async def create(
         raise InvalidInput("Choose a password of at least 8 characters.")
     user = User(
         email=_normalise_email(email),
-        password_hash=passwords.hash(password),
+        password_hash=await passwords.hashed(password),
         display_name=display_name.strip() or email,
         role=role,
         market_code=market_code,
@@ -90,7 +115,7 @@ async def authenticate(
     roles: tuple[str, ...],
 ) -> User:
     user = await session.scalar(select(User).where(User.email == _normalise_email(email)))
-    ok = passwords.verify(user.password_hash if user else None, password)
+    ok = await passwords.matches(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active or user.role not in roles:
         raise NotSignedIn("Email or password is wrong.")
     return user
@@ -127,14 +152,52 @@ async def get(session: AsyncSession, user_id: int) -> User:
     return user
 
 
+async def get_signed_in(session: AsyncSession, user_id: int, *, session_version: int) -> User:
+    """The account a session cookie names, unless it signed out (or changed its password)
+    since the cookie was made: its session version moved on."""
+    user = await get(session, user_id)
+    if user.session_version != session_version:
+        raise NotSignedIn("You were signed out. Please sign in again.")
+    return user
+
+
+async def end_sessions(session: AsyncSession, user_id: int, *, session_version: int) -> None:
+    """Sign the account out everywhere: every cookie made at this version stops working. A
+    cookie already signed out (an older version) ends nothing."""
+    await session.execute(
+        update(User)
+        .where(User.id == user_id, User.session_version == session_version)
+        .values(session_version=User.session_version + 1)
+    )
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue_token(session: AsyncSession, *, user: User, cell: str) -> str:
-    """A bearer token that names its cell, so we know which database holds the account."""
+DEFAULT_TOKEN_LIFETIME = timedelta(days=30)
+TOKEN_EXPIRED = "The bearer token has expired. Get a new one from POST /api/v1/auth/token."
+TOKEN_UNKNOWN = "The bearer token is invalid or revoked."
+
+
+async def issue_token(
+    session: AsyncSession, *, user: User, cell: str, lifetime: timedelta = DEFAULT_TOKEN_LIFETIME
+) -> str:
+    """A bearer token that names its cell, so we know which database holds the account.
+    The account's expired tokens are cleared out on the way."""
+    now = utcnow()
+    await session.execute(
+        delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at <= now)
+    )
     token = f"{TOKEN_PREFIX}_{cell}_{secrets.token_urlsafe(32)}"
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
     await session.flush()
     return token
 
@@ -146,15 +209,41 @@ def cell_of_token(token: str) -> str:
     return parts[1]
 
 
-async def user_for_token(session: AsyncSession, token: str) -> User:
-    user = await session.scalar(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _token_hash(token))
+async def principal_for_token(session: AsyncSession, token: str, *, cell: str) -> Principal:
+    """Who a bearer token signs in: one lookup by the token's (unique, indexed) hash."""
+    found = (
+        await session.execute(
+            select(User, ApiToken.id, ApiToken.expires_at)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == _token_hash(token))
+        )
+    ).first()
+    if found is None or not found[0].is_active:
+        raise NotSignedIn(TOKEN_UNKNOWN)
+    user, token_id, expires_at = found
+    if expires_at <= utcnow():
+        raise NotSignedIn(TOKEN_EXPIRED)
+    return principal_of(user, cell, token_id=token_id)
+
+
+async def list_tokens(session: AsyncSession, *, user_id: int) -> list[ApiToken]:
+    """The account's tokens that still work, newest first."""
+    rows = await session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.expires_at > utcnow())
+        .order_by(ApiToken.id.desc())
     )
-    if user is None or not user.is_active:
-        raise NotSignedIn("The bearer token is invalid or revoked.")
-    return user
+    return list(rows)
+
+
+async def revoke_token(session: AsyncSession, *, user_id: int, token_id: int) -> None:
+    """The token stops working at once. Another account's token is not found (404), as if
+    it did not exist."""
+    deleted = await rows_updated(
+        session, delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
+    )
+    if not deleted:
+        raise NotFound(f"There is no API token {token_id} on your account.")
 
 
 async def list_addresses(session: AsyncSession, *, user_id: int) -> list[Address]:

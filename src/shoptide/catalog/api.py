@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
 
@@ -25,6 +25,7 @@ from shoptide.deps import (
     GlobalRead,
     GlobalWrite,
 )
+from shoptide.ids import Id
 from shoptide.markets.models import Market
 from shoptide.media import MEDIA_PATH, media_url
 
@@ -113,7 +114,7 @@ async def browse_products(
     "/products/{product_id}", response_model=ProductRead, openapi_extra=OPTIONAL_BEARER
 )
 async def get_product(
-    product_id: int, session: GlobalRead, cell: CellRead, market: CurrentMarket
+    product_id: Id, session: GlobalRead, cell: CellRead, market: CurrentMarket
 ) -> ProductRead:
     found = await service.on_sale(session, cell, product_id, market=market.code)
     return _product_read(found.product, found.listings, found.stock, market.locale)
@@ -127,7 +128,7 @@ def _seller_read(found: flows.ShopProduct, market: Market) -> ProductRead:
     return _product_read(found.product, listings, None, market.locale)
 
 
-async def _own_product(product_id: int, seat: CurrentSeat, session: GlobalWrite) -> Product:
+async def _own_product(product_id: Id, seat: CurrentSeat, session: GlobalWrite) -> Product:
     """The shop's own product, in the request's write session (another shop's is a 404)."""
     return await service.get_for_shop(session, product_id, shop_id=seat.shop.id)
 
@@ -151,7 +152,22 @@ async def list_my_products(
     ]
 
 
-@router.post("/products", response_model=ProductRead, status_code=status.HTTP_201_CREATED)
+# What the schema cannot say: a price's decimal places follow its market's currency.
+PRICE_RULES: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "Not valid: a field (see `details`), or a price in a market we don't "
+        "sell in, in another currency than the market's, or with more decimal places than "
+        "that currency has"
+    }
+}
+
+
+@router.post(
+    "/products",
+    response_model=ProductRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=PRICE_RULES,
+)
 async def create_product(
     body: ProductCreate, seat: CurrentSeat, databases: DatabasesDep, market: CurrentMarket
 ) -> ProductRead:
@@ -162,7 +178,7 @@ async def create_product(
 
 @router.get("/products/{product_id}", response_model=ProductRead)
 async def get_my_product(
-    product_id: int, seat: CurrentSeat, databases: DatabasesDep, market: CurrentMarket
+    product_id: Id, seat: CurrentSeat, databases: DatabasesDep, market: CurrentMarket
 ) -> ProductRead:
     found = await flows.shop_product(databases, shop_id=seat.shop.id, product_id=product_id)
     return _seller_read(found, market)
@@ -176,7 +192,9 @@ async def update_product(
     return await _changed(session, product, market)
 
 
-@router.put("/products/{product_id}/prices/{sku}", response_model=ProductRead)
+@router.put(
+    "/products/{product_id}/prices/{sku}", response_model=ProductRead, responses=PRICE_RULES
+)
 async def set_price(
     sku: str, body: PriceIn, product: OwnProduct, session: GlobalWrite, market: CurrentMarket
 ) -> ProductRead:
@@ -186,7 +204,7 @@ async def set_price(
 
 @router.put("/products/{product_id}/stock", response_model=ProductRead)
 async def set_stock(
-    product_id: int,
+    product_id: Id,
     body: StockUpdate,
     seat: CurrentSeat,
     databases: DatabasesDep,

@@ -43,7 +43,7 @@ async def _write_stock(
     cell = databases.settings.cell_of_market(market)
     async with databases.session(cell) as session:
         await inventory_service.set_level(
-            session, variant_id=variant_id, market=market, available=available
+            session, variant_id=variant_id, market=market, on_hand=available
         )
 
 
@@ -161,8 +161,8 @@ async def add_picture(
 @dataclass(frozen=True)
 class ProductEditor:
     """A shop's product as its edit page shows it: prices by variant, the categories to
-    choose from, and units available per (variant id, market code), read from each
-    market's cell."""
+    choose from, and units on hand (reserved ones included) per (variant id, market
+    code), read from each market's cell."""
 
     product: Product
     listings: dict[int, list[Listing]]
@@ -186,7 +186,7 @@ async def product_editor(
     for cell, codes in by_cell.items():
         async with databases.session(cell, write=False) as session:
             for code in codes:
-                found = await inventory_service.levels(session, variant_ids, market=code)
+                found = await inventory_service.on_hand(session, variant_ids, market=code)
                 stock.update({(variant_id, code): n for variant_id, n in found.items()})
     return ProductEditor(product, listings, categories, stock)
 

@@ -5,6 +5,7 @@ from fastapi.responses import HTMLResponse
 
 from shoptide.catalog import flows, service, shelf
 from shoptide.deps import CellRead, DatabasesDep, GlobalRead
+from shoptide.ids import Id
 from shoptide.web.rendering import PageDep
 
 public_router = APIRouter()
@@ -65,7 +66,7 @@ async def search(
 
 @public_router.get("/p/{product_id}", response_class=HTMLResponse)
 async def product(
-    product_id: int,
+    product_id: Id,
     page: PageDep,
     session: GlobalRead,
     cell: CellRead,

@@ -1,16 +1,45 @@
+import re
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from shoptide.markets.schemas import MarketCode
 from shoptide.money import Money, format_money
+from shoptide.names import Title
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+# A price given as text: a decimal above zero with at most 12 whole digits (under the 1e12
+# cap), in the same words for the server and the documented schema.
+AMOUNT_TEXT = r"^(0*[1-9][0-9]{0,11}(\.[0-9]*)?|0*\.[0-9]*[1-9][0-9]*)$"
+
+
+def _price_above_zero(value: Any) -> Any:
+    """One message for a price of nothing, whether it came as text or as a number."""
+    as_text = isinstance(value, str) and not re.fullmatch(AMOUNT_TEXT, value)
+    as_number = isinstance(value, int | float | Decimal) and value <= 0
+    if as_text or as_number:
+        raise PydanticCustomError("amount", "must be a price above zero, such as 19.99")
+    return value
+
+
+def _document_amount_text(schema: dict[str, Any]) -> None:
+    for branch in schema.get("anyOf", []):
+        if branch.get("type") == "string":
+            branch["pattern"] = AMOUNT_TEXT
+
+
+Amount = Annotated[
+    Decimal,
+    Field(gt=0, le=Decimal("1e12"), json_schema_extra=_document_amount_text),  # $0: a mistake
+    BeforeValidator(_price_above_zero),
+]
 
 
 class PriceIn(BaseModel):
-    market: str = Field(min_length=2, max_length=2, examples=["US"])
-    amount: Decimal = Field(ge=0, le=Decimal("1e12"), examples=["19.99"])
+    market: MarketCode = Field(examples=["US"])
+    amount: Amount = Field(examples=["19.99"])
     currency: str = Field(min_length=3, max_length=3, examples=["USD"])
 
 
@@ -27,21 +56,21 @@ class VariantIn(BaseModel):
 
 
 class ProductCreate(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
+    title: Title
     description: str = Field(default="", max_length=5000)
     category: str = Field(description="Category slug", examples=["fashion"])
     variants: list[VariantIn] = Field(min_length=1, max_length=50)
 
 
 class ProductUpdate(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: Title | None = None
     description: str | None = Field(default=None, max_length=5000)
     category: str | None = None
 
 
 class StockUpdate(BaseModel):
     sku: str
-    market: str = Field(min_length=2, max_length=2)
+    market: MarketCode = Field(examples=["US"])
     available: int = Field(ge=0, le=1_000_000)
 
 

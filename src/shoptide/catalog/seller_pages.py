@@ -21,6 +21,7 @@ from shoptide.catalog.schemas import PriceIn, ProductCreate, ProductUpdate, Stoc
 from shoptide.db import Databases
 from shoptide.deps import CsrfChecked, CurrentSeat, DatabasesDep, GlobalRead, Seat
 from shoptide.errors import InvalidInput
+from shoptide.ids import Id
 from shoptide.markets.models import Market
 from shoptide.web.forms import (
     Redisplay,
@@ -74,7 +75,8 @@ async def new_product(page: PageDep, seat: CurrentSeat, session: GlobalRead) -> 
 
 
 def _price_message(where: str, market: Market) -> str:
-    return f"{where}: enter an amount in {market.currency} like {amount_example(market.currency)}."
+    example = amount_example(market.currency)
+    return f"{where}: enter an amount above zero in {market.currency} like {example}."
 
 
 def _describe_create_error(
@@ -172,7 +174,7 @@ async def _product_page(
     page: Page,
     seat: Seat,
     databases: Databases,
-    product_id: int,
+    product_id: Id,
     *,
     status_code: int = 200,
     **context: Any,
@@ -199,14 +201,12 @@ async def _product_page(
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
 async def edit_product(
-    product_id: int, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
+    product_id: Id, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
 ) -> HTMLResponse:
     return await _product_page(page, seat, databases, product_id)
 
 
-def _again(
-    page: Page, seat: Seat, databases: Databases, product_id: int, **typed: Any
-) -> Redisplay:
+def _again(page: Page, seat: Seat, databases: Databases, product_id: Id, **typed: Any) -> Redisplay:
     """Shows the product's page again with the error; `typed` names the form it came from
     (`details=form`, or `form=form, form_sku=sku`)."""
 
@@ -222,7 +222,7 @@ def _again(
 
 @router.post("/products/{product_id}", dependencies=[CsrfChecked], response_model=None)
 async def update_product(
-    product_id: int, request: Request, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
+    product_id: Id, request: Request, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
 ) -> HTMLResponse | RedirectResponse:
     form = await text_fields(request)
 
@@ -277,7 +277,7 @@ def _variant_changes(
 
 @router.post("/products/{product_id}/variant", dependencies=[CsrfChecked], response_model=None)
 async def save_variant(
-    product_id: int, request: Request, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
+    product_id: Id, request: Request, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
 ) -> HTMLResponse | RedirectResponse:
     """One variant's price and stock in every market."""
     form = await text_fields(request)
@@ -305,7 +305,7 @@ async def save_variant(
 
 @router.post("/products/{product_id}/images", dependencies=[CsrfChecked], response_model=None)
 async def upload_image(
-    product_id: int,
+    product_id: Id,
     page: PageDep,
     seat: CurrentSeat,
     databases: DatabasesDep,
@@ -329,7 +329,7 @@ async def upload_image(
 
 @router.post("/products/{product_id}/status", dependencies=[CsrfChecked], response_model=None)
 async def set_status(
-    product_id: int,
+    product_id: Id,
     page: PageDep,
     seat: CurrentSeat,
     databases: DatabasesDep,

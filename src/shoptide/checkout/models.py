@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shoptide.db import Base, UTCDateTime, utcnow
+from shoptide.db import Base, BigKey, UTCDateTime, utcnow
 
 CHECKOUT_STATUSES = ("pending_payment", "paid", "failed", "expired")
 
@@ -16,7 +16,7 @@ class CartLine(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
     shopper_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
@@ -40,7 +40,7 @@ class Checkout(Base):
     __tablename__ = "checkout"
     __table_args__ = (UniqueConstraint("shopper_id", "idempotency_key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
     shopper_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     idempotency_key: Mapped[str] = mapped_column(String(100))
     market_code: Mapped[str] = mapped_column(String(2))
@@ -52,4 +52,10 @@ class Checkout(Base):
     failure_reason: Mapped[str] = mapped_column(String(200), default="")
     # sent to the gateway as its idempotency key: unique across cells and database resets
     payment_reference: Mapped[str] = mapped_column(String(40), default=lambda: uuid.uuid4().hex)
+    # what the request asked for (address, card's last 4, lines bought on the spot): the
+    # same idempotency key sent with another request is refused, not replayed
+    request_fingerprint: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # the shopper, while this cart checkout is pending: one open payment per cart, however
+    # many keys and tabs (unique; NULL once it is paid, failed or expired)
+    open_cart_shopper_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

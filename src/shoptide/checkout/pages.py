@@ -17,6 +17,7 @@ from shoptide.deps import (
     SettingsDep,
 )
 from shoptide.errors import DomainError
+from shoptide.ids import INT4_MAX, Id
 from shoptide.payments.gateway import TEST_CARDS
 from shoptide.web.rendering import Page, PageDep
 
@@ -38,8 +39,8 @@ async def add(
     cell: CellWrite,
     global_: GlobalRead,
     sku: Annotated[str, Form(max_length=64)],
-    quantity: Annotated[int, Form()] = 1,
-    video_id: Annotated[int | None, Form()] = None,
+    quantity: Annotated[int, Form(le=INT4_MAX)] = 1,
+    video_id: Annotated[Id | None, Form()] = None,
 ) -> RedirectResponse:
     await service.set_quantity(
         cell,
@@ -63,7 +64,7 @@ async def update(
     cell: CellWrite,
     global_: GlobalRead,
     sku: Annotated[str, Form(max_length=64)],
-    quantity: Annotated[int, Form()],
+    quantity: Annotated[int, Form(le=INT4_MAX)],
 ) -> HTMLResponse | RedirectResponse:
     """Change a line; htmx swaps in the new cart, a plain form post reloads the page."""
     current = await service.set_quantity(

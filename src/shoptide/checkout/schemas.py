@@ -6,12 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import Header, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.config import JsonDict
 
 from shoptide.accounts.schemas import AddressIn
 from shoptide.catalog.schemas import MoneyRead, money_read
 from shoptide.checkout.service import Attempt, CheckoutResult
 from shoptide.errors import DomainError
+from shoptide.ids import Id
 from shoptide.markets.models import Market
 from shoptide.orders.models import ShippingAddress
 from shoptide.orders.schemas import OrderRead, order_read
@@ -21,7 +23,7 @@ from shoptide.settings import Settings
 class CartItemIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
     quantity: int = Field(ge=1, le=99, description="Units to add (1 to 99)")
-    video_id: int | None = Field(
+    video_id: Id | None = Field(
         default=None, description="The video the shopper found it in: the order's source"
     )
 
@@ -47,9 +49,20 @@ class CartRead(BaseModel):
     total: MoneyRead
 
 
+# Where to ship: a new address or a saved one's id (the id wins when both are given).
+SHIPS_SOMEWHERE: JsonDict = {
+    "anyOf": [
+        {"required": ["address"], "properties": {"address": {"type": "object"}}},
+        {"required": ["address_id"], "properties": {"address_id": {"type": "integer"}}},
+    ]
+}
+
+
 class CheckoutIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=SHIPS_SOMEWHERE)
+
     address: AddressIn | None = None
-    address_id: int | None = Field(default=None, description="One of your saved addresses")
+    address_id: Id | None = Field(default=None, description="One of your saved addresses")
     card_number: str = Field(min_length=12, max_length=23, examples=["4242 4242 4242 4242"])
     save_address: bool = False
 
@@ -74,6 +87,10 @@ def checkout_responses(*, unchanged: str, conflict: str) -> dict[int | str, dict
         200: {"description": "Replay of an earlier request with the same key"},
         402: {"description": f"Payment declined; {unchanged} unchanged"},
         409: {"description": conflict},
+        422: {
+            "description": "Not valid: a field (see `details`), or nothing left to pay for "
+            "(the cart is empty, or a line is no longer sold in your market)"
+        },
     }
 
 

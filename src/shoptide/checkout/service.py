@@ -4,8 +4,10 @@ Everything here takes the caller's sessions. Paying is `checkout.flows` (its uni
 are `checkout.steps`): no transaction may stay open across the call to the gateway.
 """
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -27,6 +29,10 @@ from shoptide.money import Money
 from shoptide.orders.models import Order
 from shoptide.orders.service import OrderSource, ShippingAddress
 from shoptide.payments.models import Payment
+
+
+class EmptyCart(InvalidInput):
+    """Nothing to pay for: the cart is empty (or was just paid for by this very request)."""
 
 
 @dataclass
@@ -265,6 +271,7 @@ class Attempt:
     ttl: timedelta
     save_address: bool = False
     saved_address_id: int | None = None
+    fingerprint: str = ""  # of the request (`fingerprint`), kept with the checkout
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", self.key.strip())
@@ -280,6 +287,21 @@ class Attempt:
     @property
     def address_to_remember(self) -> ShippingAddress | None:
         return self.address if self.save_address and self.saved_address_id is None else None
+
+
+def fingerprint(attempt: Attempt, card_number: str, purchases: Sequence[Purchase] = ()) -> str:
+    """What makes two requests under one idempotency key the same request: where to, which
+    card (its last 4 digits only), and the lines bought on the spot (not their price, which
+    a deal's end may change between a request and its retry)."""
+    request = {
+        "market": attempt.market.code,
+        "address": asdict(attempt.address) if attempt.address is not None else None,
+        "saved_address_id": attempt.saved_address_id,
+        "save_address": attempt.save_address,
+        "card_last4": card_number[-4:],
+        "lines": [[p.sellable.variant_id, p.quantity] for p in purchases],
+    }
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
 
 async def purchase(

@@ -1,16 +1,18 @@
 """The units of work of paying for a checkout, each in the session of the shopper's cell.
 
 `checkout.flows` runs them in order around the call to the payment gateway, which no
-transaction stays open across: record the checkout, its orders and its reservations (the
-intent, committed before the card is charged); charge; settle. A checkout whose settling
-never ran is reconciled by `expire_due`, which gives its stock back.
+transaction stays open across: record the checkout, its orders, its reservations and the
+intent to charge (a payment "charging" under the checkout's reference), committed before
+the card is charged; charge; settle. What a stopped process leaves between the charge and
+settling is found by `due_for_recovery` and settled or given up by `recover`, after asking
+the gateway (`checkout.flows.expire_stale`).
 """
 
 from collections.abc import Sequence
-from dataclasses import asdict, replace
-from datetime import datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Update, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide import events
@@ -20,13 +22,13 @@ from shoptide.checkout.models import CartLine, Checkout
 from shoptide.checkout.service import (
     Attempt,
     CheckoutResult,
+    EmptyCart,
     OpenHook,
     Purchase,
     get_cart,
 )
 from shoptide.creators import service as creators_service
 from shoptide.db import rows_updated, utcnow
-from shoptide.errors import InvalidInput
 from shoptide.inventory import service as inventory_service
 from shoptide.money import Money
 from shoptide.orders import service as orders_service
@@ -98,7 +100,7 @@ async def record(
 ) -> Checkout:
     """Step 1: the checkout, its orders (one per shop) and its reservations; hot rows last."""
     if not purchases:
-        raise InvalidInput("Your cart is empty.")
+        raise EmptyCart("Your cart is empty.")
     market = attempt.market
     checkout = Checkout(
         shopper_id=attempt.shopper_id,
@@ -107,9 +109,18 @@ async def record(
         currency=market.currency,
         total_minor=sum(p.unit_price.amount * p.quantity for p in purchases),
         kind=kind,
+        request_fingerprint=attempt.fingerprint,
+        # one open payment per cart: a second checkout of it fails on the unique column
+        open_cart_shopper_id=attempt.shopper_id if kind == "cart" else None,
     )
     cell.add(checkout)
     await cell.flush()
+    await payments_service.open_payment(
+        cell,
+        checkout_id=checkout.id,
+        reference=checkout.payment_reference,
+        amount=Money(checkout.total_minor, checkout.currency),
+    )
     for shop_id, (drafts, source) in _drafts_by_shop(purchases).items():
         await orders_service.create(
             cell,
@@ -190,67 +201,161 @@ async def _give_up(
 
 async def _paid(
     cell: AsyncSession,
-    attempt: Attempt,
     checkout: Checkout,
     orders: list[Order],
     outcome: payments_service.ChargeOutcome,
+    remember: ShippingAddress | None,
 ) -> None:
     """The paid checkout's units are sold, its cart lines gone, its new address kept."""
     await inventory_service.consume(cell, checkout_id=checkout.id)
     await orders_service.mark_paid(cell, orders, note=f"Paid by card •••• {outcome.card_last4}")
     if checkout.kind == "cart":
         await _remove_bought_from_cart(cell, checkout.shopper_id, orders)
-    if (address := attempt.address_to_remember) is not None:
-        await accounts_service.remember_address(cell, user_id=attempt.shopper_id, **asdict(address))
+    if remember is not None:
+        await accounts_service.remember_address(
+            cell, user_id=checkout.shopper_id, **asdict(remember)
+        )
+
+
+def _leaving_pending(checkout_id: int) -> Update:
+    """The one way out of pending_payment: conditional (two processes settle once) and
+    freeing the cart for its next checkout."""
+    return (
+        update(Checkout)
+        .where(Checkout.id == checkout_id, Checkout.status == "pending_payment")
+        .values(open_cart_shopper_id=None)
+    )
 
 
 async def settle(
     cell: AsyncSession,
-    attempt: Attempt,
     checkout: Checkout,
     outcome: payments_service.ChargeOutcome,
+    *,
+    remember: ShippingAddress | None = None,
 ) -> CheckoutResult:
-    """Step 3: paid → stock sold, cart emptied, address kept; declined → all put back. A
-    checkout that expired meanwhile stays expired: its payment is recorded as refunding."""
+    """Step 3: paid → stock sold, cart emptied, `remember` kept; declined → all put back.
+
+    Idempotent: a checkout settled meanwhile (another process, the recovery sweep) stays
+    as it is. A charge for a checkout that is no longer pending is recorded as refunding,
+    unless the checkout was paid (then it is that very charge: one reference, one charge)."""
     new_status = "paid" if outcome.succeeded else "failed"
     moved = await rows_updated(
         cell,
-        update(Checkout)
-        .where(Checkout.id == checkout.id, Checkout.status == "pending_payment")
-        .values(status=new_status, failure_reason=outcome.decline_reason[:200]),
+        _leaving_pending(checkout.id).values(
+            status=new_status, failure_reason=outcome.decline_reason[:200]
+        ),
     )
-    payment = await payments_service.record_payment(
+    current = await cell.get_one(Checkout, checkout.id, populate_existing=True)
+    payment = await payments_service.record_outcome(
         cell,
         checkout_id=checkout.id,
-        amount=Money(checkout.total_minor, checkout.currency),
         outcome=outcome,
-        refunding=outcome.succeeded and not moved,
+        refunding=outcome.succeeded and not moved and current.status != "paid",
     )
     orders = list(await orders_service.for_checkout(cell, checkout.id))
     if moved and outcome.succeeded:
-        await _paid(cell, attempt, checkout, orders, outcome)
+        await _paid(cell, current, orders, outcome, remember)
     elif moved:
-        await _give_up(cell, checkout, orders, note=outcome.decline_reason)
-    refreshed = await cell.get(Checkout, checkout.id, populate_existing=True)
-    assert refreshed is not None
-    return CheckoutResult(refreshed, orders, payment)
+        await _give_up(cell, current, orders, note=outcome.decline_reason)
+    return CheckoutResult(current, orders, payment)
 
 
-async def expire_due(cell: AsyncSession, *, now: datetime) -> int:
-    """Give back the stock of checkouts whose payment never completed; returns how many."""
-    expired = 0
-    for checkout_id in await inventory_service.expired_checkout_ids(cell, now=now):
-        moved = await rows_updated(
-            cell,
-            update(Checkout)
-            .where(Checkout.id == checkout_id, Checkout.status == "pending_payment")
-            .values(status="expired", failure_reason="Payment was not completed in time."),
+async def retry(cell: AsyncSession, checkout: Checkout) -> bool:
+    """A replayed request sets out to charge its pending checkout again (under the same
+    reference: the gateway charges once); False when there is nothing left to charge."""
+    return checkout.status == "pending_payment" and await payments_service.retry_payment(
+        cell, checkout_id=checkout.id
+    )
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """A pending checkout the sweep takes up, and the reference to ask the gateway about
+    (None: no intent was recorded, so nothing can have been charged)."""
+
+    checkout_id: int
+    reference: str | None
+
+
+async def due_for_recovery(
+    cell: AsyncSession, *, now: datetime, grace: timedelta
+) -> list[Unsettled]:
+    """Pending checkouts whose charging stopped more than `grace` ago, or whose reservation
+    ran out; never one a process is charging now (its last attempt within `grace`)."""
+    charging = {
+        p.checkout_id: p.reference
+        for p in await payments_service.left_charging(cell, before=now - grace)
+    }
+    out_of_time = set(await inventory_service.expired_checkout_ids(cell, now=now))
+    pending = await cell.scalars(
+        select(Checkout.id).where(
+            Checkout.id.in_(charging.keys() | out_of_time),
+            Checkout.status == "pending_payment",
         )
-        if not moved:  # paid or failed meanwhile: only stray reservations remain
+    )
+    due = []
+    for checkout_id in sorted(pending):
+        payment = await payments_service.get_payment(cell, checkout_id=checkout_id)
+        if payment is None or payment.status != "charging":
+            due.append(Unsettled(checkout_id, None))
+        elif checkout_id in charging:
+            due.append(Unsettled(checkout_id, charging[checkout_id]))
+    return due
+
+
+async def recover(
+    cell: AsyncSession,
+    item: Unsettled,
+    charge: payments_service.ChargeOutcome | None,
+    *,
+    before: datetime,
+) -> CheckoutResult | None:
+    """Finish a checkout its process left pending, from what the gateway said: charged →
+    settled (paid, its reservation is still held: only this sweep gives it back); not
+    charged → expired, its stock back. None when a process set out to charge it again
+    since `before` (it is that process's to finish)."""
+    checkout = await cell.get_one(Checkout, item.checkout_id)
+    if charge is not None:
+        return await settle(cell, checkout, charge)
+    if item.reference is not None and not await payments_service.give_up_charging(
+        cell, checkout_id=checkout.id, before=before
+    ):
+        return None
+    if not await _expire(cell, checkout.id):
+        return None
+    orders = list(await orders_service.for_checkout(cell, checkout.id))
+    await _give_up(cell, checkout, orders, note=NOT_COMPLETED)
+    payment = await payments_service.get_payment(cell, checkout_id=checkout.id)
+    return CheckoutResult(checkout, orders, payment)
+
+
+NOT_COMPLETED = "Payment was not completed in time."
+
+
+async def _expire(cell: AsyncSession, checkout_id: int) -> bool:
+    return bool(
+        await rows_updated(
+            cell,
+            _leaving_pending(checkout_id).values(status="expired", failure_reason=NOT_COMPLETED),
+        )
+    )
+
+
+async def release_strays(cell: AsyncSession, *, now: datetime) -> int:
+    """Reservations past their time whose checkout is settled already: give them back."""
+    released = 0
+    for checkout_id in await inventory_service.expired_checkout_ids(cell, now=now):
+        status = await cell.scalar(select(Checkout.status).where(Checkout.id == checkout_id))
+        if status != "pending_payment":
             await inventory_service.release(cell, checkout_id=checkout_id)
-            continue
-        checkout = await cell.get_one(Checkout, checkout_id)
-        orders = list(await orders_service.for_checkout(cell, checkout_id))
-        await _give_up(cell, checkout, orders, note="Payment was not completed in time.")
-        expired += 1
-    return expired
+            released += 1
+    return released
+
+
+async def open_cart_checkout(cell: AsyncSession, *, shopper_id: int) -> bool:
+    """Whether a checkout of the shopper's cart is pending (its payment under way)."""
+    found = await cell.scalar(
+        select(Checkout.id).where(Checkout.open_cart_shopper_id == shopper_id)
+    )
+    return found is not None

@@ -31,7 +31,10 @@ from shoptide.deps import (
     DatabasesDep,
     GlobalRead,
 )
+from shoptide.ids import BigId, Id
+from shoptide.markets.schemas import MarketCode
 from shoptide.media import media_url
+from shoptide.web.openapi import errors
 
 # The upload routes (this API's and Seller Center's form) take bodies up to
 # Settings.max_video_bytes; app.BodySizeLimit holds every other route to max_body_bytes.
@@ -47,15 +50,25 @@ VIDEO = "/videos/{market}/{video_id}"
 # --- Seller Center ---------------------------------------------------------------------------
 
 
-@seller_router.post("/videos", response_model=VideoRead, status_code=status.HTTP_201_CREATED)
+@seller_router.post(
+    "/videos",
+    response_model=VideoRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        422: {
+            "description": "Not valid: a field (see `details`), or the file is empty or "
+            "is not a video we can read"
+        }
+    },
+)
 async def upload_video(
     seat: CurrentSeat,
     databases: DatabasesDep,
     file: Annotated[UploadFile, File(description="An MP4 or MOV video")],
-    market: Annotated[str, Form(min_length=2, max_length=2, examples=["ID"])],
+    market: Annotated[MarketCode, Form(examples=["ID"])],
     caption: Annotated[str, Form(max_length=2200)] = "",
     product_ids: Annotated[
-        list[int] | None,
+        list[Id] | None,
         Form(description=f"Up to {MAX_TAGGED_PRODUCTS} of the shop's published products"),
     ] = None,
 ) -> VideoRead:
@@ -81,7 +94,7 @@ async def list_my_videos(seat: CurrentSeat, databases: DatabasesDep) -> list[Vid
 
 @seller_router.get(VIDEO, response_model=VideoRead)
 async def get_my_video(
-    market: str, video_id: int, seat: CurrentSeat, databases: DatabasesDep
+    market: MarketCode, video_id: Id, seat: CurrentSeat, databases: DatabasesDep
 ) -> VideoRead:
     video = await flows.shop_video(
         databases, shop_id=seat.shop.id, market=market, video_id=video_id
@@ -91,7 +104,7 @@ async def get_my_video(
 
 @seller_router.delete(VIDEO, status_code=status.HTTP_204_NO_CONTENT)
 async def remove_my_video(
-    market: str, video_id: int, seat: CurrentSeat, databases: DatabasesDep
+    market: MarketCode, video_id: Id, seat: CurrentSeat, databases: DatabasesDep
 ) -> Response:
     await flows.remove_for_shop(databases, video_id, shop_id=seat.shop.id, market=market)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -99,7 +112,7 @@ async def remove_my_video(
 
 @seller_router.delete(VIDEO + "/comments/{comment_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_comment_on_my_video(
-    market: str, video_id: int, comment_id: int, seat: CurrentSeat, databases: DatabasesDep
+    market: MarketCode, video_id: Id, comment_id: BigId, seat: CurrentSeat, databases: DatabasesDep
 ) -> Response:
     """The host hides a comment on one of the shop's videos."""
     await flows.remove_comment_for_shop(
@@ -113,7 +126,7 @@ async def remove_comment_on_my_video(
 
 @public_router.get(VIDEO, response_model=PublicVideoRead, openapi_extra=OPTIONAL_BEARER)
 async def get_video(
-    video_id: int,
+    video_id: Id,
     market: VideoMarket,
     cell: VideoCellRead,
     session: GlobalRead,
@@ -140,18 +153,23 @@ async def get_video(
 
 @public_router.get(VIDEO + "/comments", response_model=list[CommentRead])
 async def list_comments(
-    video_id: int, market: VideoMarket, cell: VideoCellRead
+    video_id: Id, market: VideoMarket, cell: VideoCellRead
 ) -> list[CommentRead]:
     shown = await engagement.ready_engagement(cell, video_id, market=market, viewer=None)
     return [comment_read(c) for c in shown.comments]
 
 
-# the player's counting signals answer with the video's counters as they are now
-COUNTED: dict[str, Any] = {"response_model": CountsRead, "openapi_extra": OPTIONAL_BEARER}
+# the player's counting signals answer with the video's counters as they are now, and 429
+# past their limits (content.deps.ENGAGEMENT_LIMITS)
+COUNTED: dict[str, Any] = {
+    "response_model": CountsRead,
+    "openapi_extra": OPTIONAL_BEARER,
+    "responses": errors(429),
+}
 
 
 async def _counted(
-    cell: AsyncSession, video_id: int, market: str, name: SignalName, viewer: int | None
+    cell: AsyncSession, video_id: Id, market: str, name: SignalName, viewer: int | None
 ) -> CountsRead:
     video = await engagement.signal(cell, video_id, market=market, name=name, shopper_id=viewer)
     return counts_read(video)
@@ -159,7 +177,7 @@ async def _counted(
 
 @public_router.post(VIDEO + "/views", dependencies=[throttled("view")], **COUNTED)
 async def record_view(
-    video_id: int, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId
+    video_id: Id, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId
 ) -> CountsRead:
     """The player started playing (once per opening of the video)."""
     return await _counted(cell, video_id, market, "view", viewer)
@@ -170,9 +188,10 @@ async def record_view(
     status_code=status.HTTP_204_NO_CONTENT,
     openapi_extra=OPTIONAL_BEARER,
     dependencies=[throttled("watch")],
+    responses=errors(429),
 )
 async def record_watch(
-    video_id: int, body: WatchIn, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId
+    video_id: Id, body: WatchIn, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId
 ) -> Response:
     """Playing time since the last ping: the player pings every 5 s, and one ping counts
     for at most 10 s (and never more than the video lasts)."""
@@ -184,7 +203,7 @@ async def record_watch(
 
 @router.put(VIDEO + "/like", response_model=LikeRead)
 async def like(
-    video_id: int, market: VideoMarket, cell: VideoCellWrite, user: CurrentShopper
+    video_id: Id, market: VideoMarket, cell: VideoCellWrite, user: CurrentShopper
 ) -> LikeRead:
     video = await engagement.signal(
         cell, video_id, market=market, name="like", shopper_id=user.user_id
@@ -194,7 +213,7 @@ async def like(
 
 @router.delete(VIDEO + "/like", response_model=LikeRead)
 async def unlike(
-    video_id: int, market: VideoMarket, cell: VideoCellWrite, user: CurrentShopper
+    video_id: Id, market: VideoMarket, cell: VideoCellWrite, user: CurrentShopper
 ) -> LikeRead:
     video = await engagement.signal(
         cell, video_id, market=market, name="unlike", shopper_id=user.user_id
@@ -204,7 +223,7 @@ async def unlike(
 
 @router.post(VIDEO + "/comments", response_model=CommentRead, status_code=201)
 async def post_comment(
-    video_id: int,
+    video_id: Id,
     body: CommentIn,
     market: VideoMarket,
     session: GlobalRead,
@@ -226,7 +245,7 @@ async def post_comment(
 
 @public_router.post(VIDEO + "/shares", dependencies=[throttled("share")], **COUNTED)
 async def record_share(
-    video_id: int, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId
+    video_id: Id, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId
 ) -> CountsRead:
     return await _counted(cell, video_id, market, "share", viewer)
 

@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.deps import GlobalRead, OptionalUser, unit_of_work
 from shoptide.errors import NotFound, SlowDown
+from shoptide.ids import Id
+from shoptide.markets.schemas import MarketCode
 
 
 async def video_market(
     user: OptionalUser,
-    market: Annotated[str, Path(min_length=2, max_length=2, examples=["ID"])],
+    market: Annotated[MarketCode, Path(examples=["ID"])],
 ) -> str:
     code = market.upper()
     if user is not None and user.role == "shopper" and user.market_code != code:
@@ -80,7 +82,7 @@ def throttled(signal: str) -> Any:
     async def check(
         request: Request,
         viewer: ViewerId,
-        video_id: Annotated[int, Path()],
+        video_id: Annotated[Id, Path()],
     ) -> None:
         who = (
             viewer or request.session.get("csrf") or (request.client.host if request.client else "")

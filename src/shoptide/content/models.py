@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shoptide.db import Base, UTCDateTime, utcnow
+from shoptide.db import Base, BigKey, UTCDateTime, utcnow
 
 VIDEO_STATUSES = ("processing", "ready", "failed", "removed")
 MAX_TAGGED_PRODUCTS = 6
@@ -69,7 +69,7 @@ class VideoLike(Base):
 class VideoComment(Base):
     __tablename__ = "video_comment"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
     video_id: Mapped[int] = mapped_column(ForeignKey("video.id", ondelete="CASCADE"), index=True)
     shopper_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     author_name: Mapped[str] = mapped_column(String(120))
@@ -83,7 +83,7 @@ class EngagementEvent(Base):
 
     __tablename__ = "engagement_event"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), index=True)
     subject_kind: Mapped[str] = mapped_column(String(5))  # video|live
     subject_id: Mapped[int] = mapped_column(Integer, index=True)

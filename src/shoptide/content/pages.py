@@ -17,6 +17,7 @@ from shoptide.content.engagement import Engagement
 from shoptide.content.models import Video
 from shoptide.deps import CsrfChecked, CurrentShopper, GlobalRead
 from shoptide.errors import InvalidInput, NotFound
+from shoptide.ids import Id
 from shoptide.markets import service as markets_service
 from shoptide.web.rendering import Page, PageDep
 
@@ -42,7 +43,7 @@ def _shown(shown: Engagement, **extra: Any) -> dict[str, Any]:
 
 @public_router.get(VIDEO, response_class=HTMLResponse, response_model=None)
 async def video_page(
-    video_id: int,
+    video_id: Id,
     request: Request,
     market: VideoMarket,
     page: PageDep,
@@ -79,7 +80,7 @@ async def _actions(
     VIDEO + "/share", dependencies=[CsrfChecked, throttled("share")], response_model=None
 )
 async def share(
-    video_id: int,
+    video_id: Id,
     request: Request,
     market: VideoMarket,
     page: PageDep,
@@ -92,7 +93,7 @@ async def share(
 
 @public_router.post(VIDEO + "/comments", dependencies=[CsrfChecked], response_model=None)
 async def post_comment(
-    video_id: int,
+    video_id: Id,
     request: Request,
     market: VideoMarket,
     page: PageDep,
@@ -129,7 +130,7 @@ async def post_comment(
 
 
 @public_router.post(VIDEO + "/view", dependencies=[CsrfChecked, throttled("view")], status_code=204)
-async def view(video_id: int, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId) -> None:
+async def view(video_id: Id, market: VideoMarket, cell: VideoCellWrite, viewer: ViewerId) -> None:
     await engagement.signal(cell, video_id, market=market, name="view", shopper_id=viewer)
 
 
@@ -137,7 +138,7 @@ async def view(video_id: int, market: VideoMarket, cell: VideoCellWrite, viewer:
     VIDEO + "/watch", dependencies=[CsrfChecked, throttled("watch")], status_code=204
 )
 async def watch(
-    video_id: int,
+    video_id: Id,
     market: VideoMarket,
     cell: VideoCellWrite,
     viewer: ViewerId,
@@ -151,7 +152,7 @@ async def watch(
 # after every other POST under VIDEO: routes match in order
 @public_router.post(VIDEO + "/{choice}", dependencies=[CsrfChecked], response_model=None)
 async def like(
-    video_id: int,
+    video_id: Id,
     choice: Literal["like", "unlike"],
     request: Request,
     market: VideoMarket,

@@ -4,16 +4,18 @@ from pydantic import BaseModel, Field
 
 from shoptide.catalog.schemas import MoneyRead
 from shoptide.content.models import Video, VideoComment
+from shoptide.ids import Id
+from shoptide.markets.schemas import MarketCode
 from shoptide.media import media_url
 
 
 class VideoCreate(BaseModel):
     """The form fields of an upload (the file travels beside them)."""
 
-    market: str = Field(min_length=2, max_length=2, examples=["ID"])
+    market: MarketCode = Field(examples=["ID"])
     caption: str = Field(default="", max_length=2200)
     # the limit of 6 is checked by the service, which says so in a sentence
-    product_ids: list[int] = Field(default_factory=list, max_length=100)
+    product_ids: list[Id] = Field(default_factory=list, max_length=100)
 
 
 class VideoRead(BaseModel):

@@ -15,6 +15,7 @@ from shoptide.content.schemas import VideoCreate
 from shoptide.db import Databases
 from shoptide.deps import CsrfChecked, CurrentSeat, DatabasesDep, GlobalRead, Seat
 from shoptide.errors import InvalidInput
+from shoptide.ids import BigId, Id
 from shoptide.web.forms import error_status, submit
 from shoptide.web.rendering import Page, PageDep
 
@@ -76,7 +77,7 @@ async def upload_video(
     video: Annotated[UploadFile, File()],
     market: Annotated[str, Form(max_length=2)] = "",
     caption: Annotated[str, Form(max_length=2200)] = "",
-    product_ids: Annotated[list[int] | None, Form()] = None,
+    product_ids: Annotated[list[Id] | None, Form()] = None,
 ) -> HTMLResponse | RedirectResponse:
     typed = {"market": market, "caption": caption, "product_ids": product_ids or []}
 
@@ -103,7 +104,7 @@ async def upload_video(
 
 @router.get(VIDEO, response_class=HTMLResponse)
 async def my_video(
-    market: str, video_id: int, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
+    market: str, video_id: Id, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
 ) -> HTMLResponse:
     shown = await flows.shop_video_page(
         databases, shop_id=seat.shop.id, market=market, video_id=video_id
@@ -119,7 +120,7 @@ async def my_video(
 
 @router.get(VIDEO + "/status", response_class=HTMLResponse)
 async def my_video_status(
-    market: str, video_id: int, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
+    market: str, video_id: Id, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
 ) -> HTMLResponse:
     """The part of the video's page that follows processing (htmx polls it every second)."""
     video = await flows.shop_video(
@@ -130,7 +131,7 @@ async def my_video_status(
 
 @router.post(VIDEO + "/remove", dependencies=[CsrfChecked])
 async def remove_video(
-    market: str, video_id: int, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
+    market: str, video_id: Id, page: PageDep, seat: CurrentSeat, databases: DatabasesDep
 ) -> RedirectResponse:
     await flows.remove_for_shop(databases, video_id, shop_id=seat.shop.id, market=market)
     page.flash("Video removed. Shoppers can no longer watch it.")
@@ -140,8 +141,8 @@ async def remove_video(
 @router.post(VIDEO + "/comments/{comment_id}/remove", dependencies=[CsrfChecked])
 async def remove_comment(
     market: str,
-    video_id: int,
-    comment_id: int,
+    video_id: Id,
+    comment_id: BigId,
     page: PageDep,
     seat: CurrentSeat,
     databases: DatabasesDep,

@@ -38,13 +38,14 @@ async def sellers_by_market(databases: Databases) -> dict[str, dict[int, list[in
     by_market: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     async with databases.session(GLOBAL_CELL, write=False) as session:
         rows = await session.execute(
-            select(Listing.market_code, Product.shop_id, Product.id)
+            # PostgreSQL orders a DISTINCT query only by selected columns: popularity is one
+            select(Listing.market_code, Product.shop_id, Product.id, Product.popularity)
             .join(Product, Product.id == Listing.product_id)
             .where(Product.status == "published")
             .distinct()
             .order_by(Listing.market_code, Product.shop_id, Product.popularity.desc())
         )
-        for market, shop_id, product_id in rows:
+        for market, shop_id, product_id, _popularity in rows:
             products = by_market[market][shop_id]
             if len(products) < PRODUCTS_PER_ROOM:
                 products.append(product_id)

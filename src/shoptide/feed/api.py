@@ -21,6 +21,7 @@ from shoptide.feed import service as feed_service
 from shoptide.feed import serving
 from shoptide.feed.deps import ApiViewer, FeedEngineDep
 from shoptide.feed.schemas import FeedEventsIn, FeedPageRead, FollowRead, feed_item_read
+from shoptide.ids import Id
 
 public_router = APIRouter(prefix="/feed", tags=["feed"])
 router = APIRouter(prefix="/feed", tags=["feed"])  # signed-in shoppers
@@ -60,7 +61,13 @@ async def get_feed(
 
 
 @public_router.post(
-    "/events", status_code=status.HTTP_204_NO_CONTENT, openapi_extra=OPTIONAL_BEARER
+    "/events",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra=OPTIONAL_BEARER,
+    responses={
+        404: {"description": "The page is not this viewer's, or it has expired (after an hour)"},
+        422: {"description": "An event names an item that was not on the page; nothing logged"},
+    },
 )
 async def report_events(
     body: FeedEventsIn,
@@ -83,7 +90,7 @@ async def report_events(
 
 @router.post("/follows/{host_id}", response_model=FollowRead)
 async def follow(
-    host_id: int, user: CurrentShopper, market: CurrentMarket, global_: GlobalRead, cell: CellWrite
+    host_id: Id, user: CurrentShopper, market: CurrentMarket, global_: GlobalRead, cell: CellWrite
 ) -> FollowRead:
     """Follow a host (the `host_id` of a feed item): their videos and rooms come first."""
     await feed_service.follow_host(
@@ -93,6 +100,6 @@ async def follow(
 
 
 @router.delete("/follows/{host_id}", response_model=FollowRead)
-async def unfollow(host_id: int, user: CurrentShopper, cell: CellWrite) -> FollowRead:
+async def unfollow(host_id: Id, user: CurrentShopper, cell: CellWrite) -> FollowRead:
     await feed_service.unfollow(cell, follower_id=user.user_id, host_id=host_id)
     return FollowRead(host_id=host_id, following=False)

@@ -24,7 +24,7 @@ from shoptide.content import flows as content_flows
 from shoptide.content import service as content_service
 from shoptide.content.models import Video
 from shoptide.db import Databases
-from shoptide.errors import DomainError, InvalidInput
+from shoptide.errors import DomainError, InvalidInput, NotFound
 from shoptide.feed import explain, report, serving
 from shoptide.feed import service as feed_service
 from shoptide.feed.engine import FeedEngine
@@ -169,7 +169,7 @@ async def _tell_feed(
             action=action,
             at=_now(),
         )
-    except InvalidInput as exc:
+    except (InvalidInput, NotFound) as exc:  # the page expired, or the item left it
         log.warning("feed.signal_lost", action=action, item_key=key, reason=exc.message)
 
 

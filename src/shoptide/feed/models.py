@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shoptide.db import Base, UTCDateTime, utcnow
+from shoptide.db import Base, BigKey, UTCDateTime, utcnow
 
 STAGE_STATUSES = ("growing", "stopped", "open")
 TRAINING_STATUSES = ("running", "champion", "rejected", "failed")
@@ -20,7 +20,7 @@ class FeedEvent(Base):
     __tablename__ = "feed_event"
     __table_args__ = (Index("ix_feed_event_item_key_action", "item_key", "action"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     market_code: Mapped[str] = mapped_column(String(2))
     viewer: Mapped[str] = mapped_column(String(40), index=True)  # "user:12" | "visitor:<token>"

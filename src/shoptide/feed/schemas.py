@@ -1,6 +1,9 @@
 """The For You feed in the JSON API: a served page, the events a client reports, follows."""
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from shoptide.catalog.schemas import MoneyRead, money_read
 from shoptide.feed import serving
@@ -10,11 +13,24 @@ from shoptide.feed.ladder import STAGES
 from shoptide.media import media_url
 
 
+def _reported(action: str) -> str:
+    if action not in serving.REPORTED:
+        raise PydanticCustomError(
+            "action", "{action} is not an event the feed takes here", {"action": repr(action)}
+        )
+    return action
+
+
+# Likes, follows and carts reach the feed through the actions that make them, not here.
+ReportedAction = Annotated[
+    str, AfterValidator(_reported), WithJsonSchema({"enum": list(serving.REPORTED)})
+]
+
+
 class FeedEventIn(BaseModel):
     item_key: str = Field(max_length=24, examples=["video:12"])
-    action: str = Field(
-        max_length=10,
-        description=f"One of {', '.join(serving.REPORTED)} (of {', '.join(ACTIONS)})",
+    action: ReportedAction = Field(
+        description=f"What the viewer did (of the feed's {', '.join(ACTIONS)})",
         examples=["impression"],
     )
     value: float = Field(0.0, ge=0, description="watch: milliseconds played")
@@ -27,7 +43,7 @@ class FeedEventsIn(BaseModel):
     """What a viewer did with the items of one served page."""
 
     page_id: str = Field(min_length=1, max_length=32)
-    events: list[FeedEventIn]
+    events: list[FeedEventIn] = Field(max_length=serving.MAX_EVENTS)
 
 
 class PageEventsIn(FeedEventsIn):

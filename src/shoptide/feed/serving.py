@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from shoptide.db import Databases
-from shoptide.errors import InvalidInput
+from shoptide.errors import InvalidInput, NotFound
 from shoptide.feed import loading, service
 from shoptide.feed.engine import FeedEngine, Served
 from shoptide.feed.items import (
@@ -122,11 +122,12 @@ def _page_record(viewer: str, market: str, items: Sequence[Served]) -> str:
 
 async def kept_page(engine: FeedEngine, *, viewer: str, page_id: str) -> KeptPage:
     """The page as served (its market is the one events count in, whatever a client
-    says); InvalidInput when the page is not this viewer's or has expired."""
+    says); NotFound when the page is not this viewer's or has expired (pages are kept an
+    hour, then they are gone like any other resource)."""
     kept = await engine.features.served_page(page_id)
     record = json.loads(kept) if kept else None
     if record is None or record["viewer"] != viewer:
-        raise InvalidInput("This feed page has expired. Reload the page to keep scrolling.")
+        raise NotFound("This feed page has expired. Reload the page to keep scrolling.")
     return KeptPage(
         record["market"],
         {

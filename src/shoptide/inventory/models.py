@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shoptide.db import Base, UTCDateTime
+from shoptide.db import Base, BigKey, UTCDateTime
 
 SHELF = ""
 
@@ -41,8 +41,8 @@ class Reservation(Base):
 
     __tablename__ = "reservation"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
     stock_id: Mapped[int] = mapped_column(ForeignKey("stock.id", ondelete="CASCADE"), index=True)
-    checkout_id: Mapped[int] = mapped_column(Integer, index=True)
+    checkout_id: Mapped[int] = mapped_column(BigKey, index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

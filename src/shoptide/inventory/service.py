@@ -5,28 +5,80 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.db import rows_updated
-from shoptide.errors import OutOfStock
+from shoptide.errors import Conflict, OutOfStock
 from shoptide.inventory.models import SHELF, Reservation, Stock
 
 
-async def set_level(
-    session: AsyncSession, *, variant_id: int, market: str, available: int
-) -> Stock:
-    stock = await session.scalar(
-        select(Stock).where(
-            Stock.variant_id == variant_id, Stock.market_code == market, Stock.pool == SHELF
-        )
+async def _held(session: AsyncSession, *, variant_id: int, market: str) -> int:
+    """Units of a variant that are in the warehouse but not on the shelf: reserved by
+    unpaid checkouts (from any pool) or set aside in an open pool. All of them come back
+    to the shelf unless they are sold."""
+    variant_rows = select(Stock.id).where(
+        Stock.variant_id == variant_id, Stock.market_code == market
     )
+    reserved = select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
+        Reservation.stock_id.in_(variant_rows)
+    )
+    in_pools = select(func.coalesce(func.sum(Stock.available), 0)).where(
+        Stock.variant_id == variant_id, Stock.market_code == market, Stock.pool != SHELF
+    )
+    return int(await session.scalar(reserved) or 0) + int(await session.scalar(in_pools) or 0)
+
+
+async def set_level(session: AsyncSession, *, variant_id: int, market: str, on_hand: int) -> Stock:
+    """Set the units the merchant has in the warehouse, the way they count them: units
+    held by unpaid checkouts and live deals included. The shelf gets what is not held, so
+    when held units come back the total is still `on_hand`. Raises Conflict if fewer
+    units are counted than are held: those checkouts may still be paid, and the shelf
+    can't go below zero."""
+    # Lock the shelf row first: a checkout reserving from it waits for this transaction,
+    # and every reservation committed before the lock is seen by the count below.
+    stock = await session.scalar(
+        select(Stock)
+        .where(Stock.variant_id == variant_id, Stock.market_code == market, Stock.pool == SHELF)
+        .with_for_update()
+    )
+    held = await _held(session, variant_id=variant_id, market=market)
+    if on_hand < held:
+        raise Conflict(
+            f"{held} units are held by checkouts in progress or live deals, so stock can't "
+            f"be set to {on_hand}. Set at least {held}, or try again once they are paid or "
+            "released."
+        )
     if stock is None:
-        stock = Stock(variant_id=variant_id, market_code=market, available=available)
+        stock = Stock(variant_id=variant_id, market_code=market, available=0)
         session.add(stock)
-    stock.available = available
+    stock.available = on_hand - held
     await session.flush()
     return stock
+
+
+async def on_hand(
+    session: AsyncSession, variant_ids: Iterable[int], *, market: str
+) -> dict[int, int]:
+    """Units in the warehouse per variant as set_level counts them: the shelf, units
+    reserved by unpaid checkouts and units set aside in pools."""
+    ids = list(variant_ids)
+    if not ids:
+        return {}
+    reserved = (
+        select(Reservation.stock_id, func.sum(Reservation.quantity).label("quantity"))
+        .join(Stock, Stock.id == Reservation.stock_id)
+        .where(Stock.variant_id.in_(ids), Stock.market_code == market)
+        .group_by(Reservation.stock_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Stock.variant_id, func.sum(Stock.available + func.coalesce(reserved.c.quantity, 0)))
+        .outerjoin(reserved, reserved.c.stock_id == Stock.id)
+        .where(Stock.variant_id.in_(ids), Stock.market_code == market)
+        .group_by(Stock.variant_id)
+    )
+    return {variant_id: int(units) for variant_id, units in rows}
 
 
 async def levels(

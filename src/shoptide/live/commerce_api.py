@@ -19,6 +19,7 @@ from shoptide.deps import (
     GatewayDep,
     SettingsDep,
 )
+from shoptide.ids import Id
 from shoptide.live import selling
 from shoptide.live.deps import HubDep
 from shoptide.live.drawer import RoomOrder
@@ -89,7 +90,7 @@ async def make_offer(
 @router.post("/offers/{offer_id}/counter", response_model=OfferRead)
 async def answer_counter(
     public_name: str,
-    offer_id: int,
+    offer_id: Id,
     body: CounterAnswerIn,
     user: CurrentShopper,
     databases: DatabasesDep,
@@ -126,7 +127,7 @@ async def start_deal(
 
 @router.post("/deals/{deal_id}/end", status_code=status.HTTP_200_OK)
 async def end_deal(
-    public_name: str, deal_id: int, seat: CurrentSeat, databases: DatabasesDep, hub: HubDep
+    public_name: str, deal_id: Id, seat: CurrentSeat, databases: DatabasesDep, hub: HubDep
 ) -> dict[str, int]:
     """End a flash deal now; unsold units go back to the shelf."""
     returned = await selling.end_deal(
@@ -138,7 +139,7 @@ async def end_deal(
 @router.post("/offers/{offer_id}/answer", response_model=OfferRead)
 async def answer_offer(
     public_name: str,
-    offer_id: int,
+    offer_id: Id,
     body: OfferAnswerIn,
     seat: CurrentSeat,
     databases: DatabasesDep,

@@ -27,6 +27,7 @@ from shoptide.deps import (
     SettingsDep,
 )
 from shoptide.errors import DomainError
+from shoptide.ids import INT4_MAX, Id
 from shoptide.live import selling
 from shoptide.live.deps import HostRequest, HubDep, host_request
 from shoptide.live.drawer import RoomOrder
@@ -86,9 +87,9 @@ async def start_deal(
     hub: HubDep,
     sku: Annotated[str, Form(max_length=64)],
     price: Annotated[str, Form(max_length=20)],
-    quantity: Annotated[int, Form()],
-    seconds: Annotated[int, Form()],
-    per_viewer: Annotated[int, Form()] = 0,
+    quantity: Annotated[int, Form(le=INT4_MAX)],
+    seconds: Annotated[int, Form(le=INT4_MAX)],
+    per_viewer: Annotated[int, Form(le=INT4_MAX)] = 0,
 ) -> HTMLResponse:
     typed = {"sku": sku, "price": price, "quantity": quantity, "seconds": seconds}
     return await refresh(
@@ -109,7 +110,7 @@ async def start_deal(
 
 
 @router.post(HOST + "/deals/{deal_id}/end", response_class=HTMLResponse, dependencies=[CsrfChecked])
-async def end_deal(console: ConsoleDep, hub: HubDep, deal_id: int) -> HTMLResponse:
+async def end_deal(console: ConsoleDep, hub: HubDep, deal_id: Id) -> HTMLResponse:
     await selling.end_deal(
         console.databases, hub, console.public_name, shop_id=console.shop_id, deal_id=deal_id
     )
@@ -125,7 +126,7 @@ async def offer_inbox(console: ConsoleDep) -> HTMLResponse:
 async def answer_offer(
     console: ConsoleDep,
     hub: HubDep,
-    offer_id: int,
+    offer_id: Id,
     action: Annotated[str, Form(max_length=10)],
     counter_price: Annotated[str, Form(max_length=20)] = "",
 ) -> HTMLResponse:
@@ -197,7 +198,7 @@ async def make_offer(
 )
 async def answer_counter(
     public_name: str,
-    offer_id: int,
+    offer_id: Id,
     page: PageDep,
     user: CurrentUser,
     databases: DatabasesDep,
@@ -249,8 +250,8 @@ async def drawer(
     user: OptionalUser,
     databases: DatabasesDep,
     sku: Annotated[str, Query(max_length=64)],
-    deal: int | None = None,
-    offer: int | None = None,
+    deal: Id | None = None,
+    offer: Id | None = None,
 ) -> HTMLResponse:
     shopper = _shopper_of(user)
     if shopper is None:
@@ -277,9 +278,9 @@ async def buy(
     sku: Annotated[str, Form(max_length=64)],
     card_number: Annotated[str, Form(max_length=30)],
     idempotency_key: Annotated[str, Form(max_length=100)],
-    quantity: Annotated[int, Form()] = 1,
-    deal: Annotated[int | None, Form()] = None,
-    offer: Annotated[int | None, Form()] = None,
+    quantity: Annotated[int, Form(le=INT4_MAX)] = 1,
+    deal: Annotated[Id | None, Form()] = None,
+    offer: Annotated[Id | None, Form()] = None,
 ) -> HTMLResponse:
     """A visitor is asked to sign in; a shopper pays for the drawer's line."""
     shopper = _shopper_of(user)

@@ -19,13 +19,11 @@ from typing import Any, Protocol
 import structlog
 from sqlalchemy import update
 
-from shoptide.accounts import service as accounts_service
-from shoptide.accounts.service import Principal, principal_of
+from shoptide.accounts.service import Principal
 from shoptide.catalog import service as catalog_service
 from shoptide.catalog.images import write_file
 from shoptide.catalog.models import Product
 from shoptide.db import Databases
-from shoptide.errors import NotSignedIn
 from shoptide.live import commerce, media, rooms, service
 from shoptide.live.models import LiveRoom, RoomComment
 from shoptide.live.rooms import RoomScope
@@ -340,15 +338,6 @@ async def unmute(
 
 
 # --- the room's socket ------------------------------------------------------------------------
-
-
-async def signed_in(databases: Databases, cell: str, user_id: int) -> Principal | None:
-    """The account of a socket's session cookie, or None when it is gone."""
-    async with databases.session(cell, write=False) as session:
-        try:
-            return principal_of(await accounts_service.get(session, user_id), cell)
-        except NotSignedIn:
-            return None
 
 
 async def join(

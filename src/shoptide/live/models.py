@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shoptide.db import Base, UTCDateTime, utcnow
+from shoptide.db import Base, BigKey, UTCDateTime, utcnow
 
 # scheduled → rehearsal (host only) → live → ended; scheduled → cancelled
 ROOM_STATUSES = ("scheduled", "rehearsal", "live", "ended", "cancelled")
@@ -108,7 +108,7 @@ class DealClaim(Base):
     __tablename__ = "deal_claim"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    checkout_id: Mapped[int] = mapped_column(Integer, index=True)
+    checkout_id: Mapped[int] = mapped_column(BigKey, index=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("flash_deal.id", ondelete="CASCADE"))
     shopper_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     units: Mapped[int] = mapped_column(Integer)
@@ -132,7 +132,7 @@ class Offer(Base):
     counter_minor: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    checkout_id: Mapped[int | None] = mapped_column(Integer)  # the checkout that used it
+    checkout_id: Mapped[int | None] = mapped_column(BigKey)  # the checkout that used it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -140,7 +140,7 @@ class Offer(Base):
 class RoomComment(Base):
     __tablename__ = "room_comment"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("live_room.id", ondelete="CASCADE"), index=True)
     # shoppers live in this cell, hosts and staff in the global one
     author_cell: Mapped[str] = mapped_column(String(20))

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from shoptide.catalog.schemas import MoneyRead, money_read
 from shoptide.checkout.schemas import CheckoutIn
+from shoptide.ids import INT4_MAX, Id
 from shoptide.live.deals import DealView
 from shoptide.live.models import LiveRoom, Offer, RoomComment
 
@@ -62,8 +63,8 @@ class CommentRead(BaseModel):
 class RoomOrderIn(CheckoutIn):
     sku: str = Field(max_length=64)
     quantity: int = Field(default=1, ge=1, le=99)
-    deal_id: int | None = Field(default=None, description="Buy at this flash deal's price")
-    offer_id: int | None = Field(default=None, description="Use your accepted offer")
+    deal_id: Id | None = Field(default=None, description="Buy at this flash deal's price")
+    offer_id: Id | None = Field(default=None, description="Use your accepted offer")
 
 
 class OfferIn(BaseModel):
@@ -103,9 +104,11 @@ class OfferAnswerIn(BaseModel):
 class DealIn(BaseModel):
     sku: str = Field(max_length=64)
     price: str = Field(max_length=20, examples=["9.99"], description="In the room's currency")
-    quantity: int = Field(description="Units set aside from the shelf for the deal")
-    seconds: int = Field(description="How long the deal runs, 10 to 3600")
-    per_viewer_limit: int = Field(default=0, description="Units one viewer may buy; 0: no limit")
+    quantity: int = Field(le=INT4_MAX, description="Units set aside from the shelf for the deal")
+    seconds: int = Field(le=INT4_MAX, description="How long the deal runs, 10 to 3600")
+    per_viewer_limit: int = Field(
+        default=0, le=INT4_MAX, description="Units one viewer may buy; 0: no limit"
+    )
 
 
 class DealRead(BaseModel):

@@ -24,6 +24,7 @@ from shoptide.catalog.images import MAX_IMAGE_BYTES, image_extension
 from shoptide.db import Databases
 from shoptide.deps import CsrfChecked, CurrentSeat, DatabasesDep, Seat
 from shoptide.errors import Conflict, DomainError, InvalidInput
+from shoptide.ids import Id
 from shoptide.live import flows, media, streaming
 from shoptide.live.deps import HostRequest, HubDep, host_request
 from shoptide.live.flows import RoomPlan
@@ -205,7 +206,7 @@ async def console(hosted: HostedRoomDep) -> HTMLResponse:
 
 @router.post("/{public_name}/pin", dependencies=[CsrfChecked], response_model=None)
 async def pin(
-    hosted: HostedRoomDep, hub: HubDep, product_id: Annotated[int, Form()]
+    hosted: HostedRoomDep, hub: HubDep, product_id: Annotated[Id, Form()]
 ) -> HTMLResponse | RedirectResponse:
     async def act() -> str:
         title = await flows.pin(
@@ -243,7 +244,7 @@ async def appoint_moderator(
     "/{public_name}/moderators/{shopper_id}/remove", dependencies=[CsrfChecked], response_model=None
 )
 async def remove_moderator(
-    hosted: HostedRoomDep, hub: HubDep, shopper_id: int
+    hosted: HostedRoomDep, hub: HubDep, shopper_id: Id
 ) -> HTMLResponse | RedirectResponse:
     async def act() -> str:
         await flows.remove_moderator(
@@ -258,7 +259,7 @@ async def remove_moderator(
     "/{public_name}/muted/{shopper_id}/unmute", dependencies=[CsrfChecked], response_model=None
 )
 async def unmute(
-    hosted: HostedRoomDep, hub: HubDep, shopper_id: int
+    hosted: HostedRoomDep, hub: HubDep, shopper_id: Id
 ) -> HTMLResponse | RedirectResponse:
     async def act() -> str:
         await flows.unmute(

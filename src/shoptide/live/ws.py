@@ -23,6 +23,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from shoptide.accounts.service import Principal
 from shoptide.db import Databases
+from shoptide.deps import cookie_principal
 from shoptide.errors import DomainError, InvalidInput, NotAllowed, NotFound, SlowDown
 from shoptide.live import flows, service
 from shoptide.live.realtime import Hub, Viewer
@@ -62,10 +63,7 @@ async def signed_in(websocket: WebSocket, databases: Databases) -> Principal | N
     """The WebSocket's deps.optional_user: the session cookie's account, or None."""
     if not _same_origin(websocket):
         return None
-    user_id, cell = websocket.session.get("uid"), websocket.session.get("cell", "")
-    if not user_id or cell not in databases.all_cells:
-        return None
-    return await flows.signed_in(databases, cell, user_id)
+    return await cookie_principal(databases, websocket.session)
 
 
 @public_router.websocket("/live/{public_name}/ws")

@@ -4,7 +4,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoptide.errors import InvalidInput
+from shoptide.errors import InvalidInput, NotFound
 from shoptide.markets.models import Market
 
 
@@ -53,10 +53,20 @@ def _not_sold_in(code: str) -> InvalidInput:
 
 
 async def get(session: AsyncSession, code: str) -> Market:
+    """The open market of `code`; naming another is bad input (422: a form's field)."""
     market = await session.get(Market, code.upper()) if code else None
     if market is None or not market.active:
         raise _not_sold_in(code)
     return market
+
+
+async def requested(session: AsyncSession, code: str) -> Market:
+    """The market an API request names (X-Market, ?market=, a body's `market`): one that
+    is not open is not there (404), as an unknown id is."""
+    try:
+        return await get(session, code)
+    except InvalidInput as refusal:
+        raise NotFound(refusal.message) from None
 
 
 def among(markets: Sequence[Market], code: str) -> Market:

@@ -4,7 +4,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from shoptide.deps import CellRead, CurrentMarket, CurrentSeat, CurrentShopper, DatabasesDep
+from shoptide.ids import BigId
 from shoptide.markets.models import Market
+from shoptide.markets.schemas import MarketCode
 from shoptide.orders import flows, service
 from shoptide.orders.flows import ShopOrderRef
 from shoptide.orders.schemas import (
@@ -26,7 +28,9 @@ def _read(found: OrderView, market: Market) -> OrderRead:
     return order_read(found.order, market.locale, found.refund)
 
 
-async def _shop_order_ref(order_market: str, order_id: int, seat: CurrentSeat) -> ShopOrderRef:
+async def _shop_order_ref(
+    order_market: MarketCode, order_id: BigId, seat: CurrentSeat
+) -> ShopOrderRef:
     """The seat's shop's order named by the URL (the flows check that it is theirs)."""
     return ShopOrderRef(shop_id=seat.shop.id, market=order_market, order_id=order_id)
 
@@ -46,7 +50,7 @@ async def my_orders(
 
 @router.get("/orders/{order_id}", response_model=OrderRead)
 async def my_order(
-    order_id: int, user: CurrentShopper, session: CellRead, market: CurrentMarket
+    order_id: BigId, user: CurrentShopper, session: CellRead, market: CurrentMarket
 ) -> OrderRead:
     found = await service.shopper_order(session, order_id, shopper_id=user.user_id)
     return _read(found, market)
@@ -115,7 +119,7 @@ async def cancel(
     status_code=201,
 )
 async def refund_line(
-    line_id: int,
+    line_id: BigId,
     ref: OrderRef,
     body: LineRefundIn,
     databases: DatabasesDep,

@@ -188,7 +188,7 @@ async def refund_line(
     """Money back on one line of a shipped or delivered order, under the rules of the
     market it was placed in (its return window)."""
     async with databases.session(GLOBAL_CELL, write=False) as global_:
-        placed_in = await markets_service.get(global_, ref.market)
+        placed_in = await markets_service.requested(global_, ref.market)  # URL's: 404
     async with _shop_order(databases, ref, write=True) as (session, order):
         refund = await refunds.refund_line(
             session,

@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
 
-from shoptide.db import Base, UTCDateTime, utcnow
+from shoptide.db import Base, BigKey, UTCDateTime, utcnow
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,8 @@ class Order(Base):
 
     __tablename__ = "shop_order"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    checkout_id: Mapped[int] = mapped_column(ForeignKey("checkout.id"), index=True)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
+    checkout_id: Mapped[int] = mapped_column(BigKey, ForeignKey("checkout.id"), index=True)
     shopper_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     shop_id: Mapped[int] = mapped_column(Integer, index=True)  # shop is in the global cell
     market_code: Mapped[str] = mapped_column(String(2))
@@ -64,9 +64,9 @@ class Order(Base):
 class OrderLine(Base):
     __tablename__ = "order_line"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
     order_id: Mapped[int] = mapped_column(
-        ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
+        BigKey, ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
     )
     product_id: Mapped[int] = mapped_column(Integer)
     variant_id: Mapped[int] = mapped_column(Integer)
@@ -91,9 +91,9 @@ class OrderLine(Base):
 class OrderStatusChange(Base):
     __tablename__ = "order_status_change"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
     order_id: Mapped[int] = mapped_column(
-        ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
+        BigKey, ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
     )
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
@@ -109,12 +109,12 @@ class OrderLineRefund(Base):
 
     __tablename__ = "order_line_refund"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
     order_id: Mapped[int] = mapped_column(
-        ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
+        BigKey, ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
     )
     order_line_id: Mapped[int] = mapped_column(
-        ForeignKey("order_line.id", ondelete="CASCADE"), index=True
+        BigKey, ForeignKey("order_line.id", ondelete="CASCADE"), index=True
     )
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(10))  # REFUND_REASONS

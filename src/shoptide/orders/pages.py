@@ -2,6 +2,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from shoptide.deps import CellRead, CurrentShopper, GlobalRead
+from shoptide.ids import BigId
 from shoptide.orders import service
 from shoptide.orders.schemas import order_number
 from shoptide.web.rendering import PageDep
@@ -17,7 +18,7 @@ async def my_orders(page: PageDep, user: CurrentShopper, cell: CellRead) -> HTML
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 async def my_order(
-    order_id: int, page: PageDep, user: CurrentShopper, cell: CellRead, global_: GlobalRead
+    order_id: BigId, page: PageDep, user: CurrentShopper, cell: CellRead, global_: GlobalRead
 ) -> HTMLResponse:
     found = await service.shopper_order(cell, order_id, shopper_id=user.user_id, global_=global_)
     return page.render(

@@ -4,6 +4,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shoptide.catalog.schemas import MoneyRead, money_read
+from shoptide.ids import INT8_MAX
 from shoptide.orders.models import Order, OrderLineRefund, ShippingAddress
 from shoptide.orders.service import STATUS_LABELS
 from shoptide.payments.models import Refund
@@ -71,7 +72,7 @@ class LineRefundIn(BaseModel):
     """Money back on one line of a shipped order: "refund" (partial or whole) or "return"
     (the item came back, within the market's return window after delivery)."""
 
-    amount_minor: int = Field(description="In minor units of the order's currency")
+    amount_minor: int = Field(le=INT8_MAX, description="In minor units of the order's currency")
     reason: Literal["refund", "return"] = "refund"
     note: str = Field(default="", max_length=300)
 

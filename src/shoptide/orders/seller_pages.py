@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from shoptide.db import Databases
 from shoptide.deps import CsrfChecked, CurrentSeat, DatabasesDep, Seat
 from shoptide.errors import InvalidInput
+from shoptide.ids import BigId
 from shoptide.markets import service as markets_service
 from shoptide.orders import flows
 from shoptide.orders.flows import ShopOrderRef
@@ -88,7 +89,7 @@ async def _order_page(
     )
 
 
-async def _shop_order_ref(market: str, order_id: int, seat: CurrentSeat) -> ShopOrderRef:
+async def _shop_order_ref(market: str, order_id: BigId, seat: CurrentSeat) -> ShopOrderRef:
     """The seat's shop's order named by the URL (the flows check that it is theirs)."""
     return ShopOrderRef(shop_id=seat.shop.id, market=market, order_id=order_id)
 
@@ -174,7 +175,7 @@ async def cancel_order(
     response_model=None,
 )
 async def refund_order_line(
-    line_id: int,
+    line_id: BigId,
     ref: OrderRef,
     request: Request,
     page: PageDep,

@@ -4,6 +4,7 @@ from shoptide.db import Databases
 from shoptide.money import Money
 from shoptide.payments import service
 from shoptide.payments.gateway import PaymentGateway
+from shoptide.payments.models import Payment
 
 
 async def refund_order(
@@ -32,3 +33,14 @@ async def refund_order(
         await service.record_refund(
             session, order_id=order_id, reference=reference, amount=amount, gateway_ref=gateway_ref
         )
+
+
+async def give_back_charge(
+    databases: Databases, gateway: PaymentGateway, *, cell: str, payment: Payment
+) -> Payment:
+    """Refund a charge recorded as "refunding" (its checkout could not be completed), then
+    record it refunded. The gateway's reference is derived from the charge, so a process
+    that stops in between, and the sweep that finishes its work, refund once."""
+    await service.void_charge(gateway, payment)
+    async with databases.session(cell) as session:
+        return await service.mark_refunded(session, checkout_id=payment.checkout_id)

@@ -1,12 +1,13 @@
 """Charging and refunding through the gateway port, with retries for transient failures."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from shoptide.db import upsert, utcnow
+from shoptide.db import rows_updated, upsert, utcnow
 from shoptide.errors import InvalidInput
 from shoptide.money import Money
 from shoptide.payments.gateway import CardDeclined, GatewayUnavailable, PaymentGateway
@@ -74,38 +75,138 @@ async def _refund(gateway: PaymentGateway, *, reference: str, amount: Money) -> 
     return gateway_ref
 
 
-async def refund_charge(gateway: PaymentGateway, outcome: ChargeOutcome, *, amount: Money) -> str:
+async def find_charge(gateway: PaymentGateway, *, reference: str) -> ChargeOutcome | None:
+    """The charge the gateway made under our reference, as an outcome; None when it made
+    none. Transient failures are retried, then raised: "don't know" is never "not charged"."""
+    async for attempt in _retrying():
+        with attempt:
+            found = await gateway.find(reference)
+    if found is None:
+        return None
+    return ChargeOutcome(True, found.gateway_ref, found.card_last4, attempts=0)
+
+
+async def void_charge(gateway: PaymentGateway, payment: Payment) -> str:
     """Give back a whole charge (the checkout it paid for could not be completed)."""
-    return await _refund(gateway, reference=f"void-{outcome.gateway_ref}", amount=amount)
+    amount = Money(payment.amount_minor, payment.currency)
+    return await _refund(gateway, reference=f"void-{payment.gateway_ref}", amount=amount)
+
+
+async def open_payment(
+    session: AsyncSession, *, checkout_id: int, reference: str, amount: Money
+) -> Payment:
+    """The intent to charge, written (and committed by the caller) before the gateway is
+    called, so a charge whose answer is lost can still be found under `reference`."""
+    payment = Payment(
+        checkout_id=checkout_id,
+        amount_minor=amount.amount,
+        currency=amount.currency,
+        status="charging",
+        reference=reference,
+        attempted_at=utcnow(),
+        attempts=0,
+    )
+    session.add(payment)
+    await session.flush()
+    return payment
+
+
+async def retry_payment(session: AsyncSession, *, checkout_id: int) -> bool:
+    """Set out to charge a payment again (a replayed request); False when it is no longer
+    charging (settled, or given up by the recovery sweep meanwhile)."""
+    return bool(
+        await rows_updated(
+            session,
+            update(Payment)
+            .where(Payment.checkout_id == checkout_id, Payment.status == "charging")
+            .values(attempted_at=utcnow()),
+        )
+    )
 
 
 def _payment_status(outcome: ChargeOutcome, refunding: bool) -> str:
     if not outcome.succeeded:
         return "declined"
-    return "refunded" if refunding else "succeeded"
+    return "refunding" if refunding else "succeeded"
 
 
-async def record_payment(
-    session: AsyncSession,
-    *,
-    checkout_id: int,
-    amount: Money,
-    outcome: ChargeOutcome,
-    refunding: bool = False,
+async def record_outcome(
+    session: AsyncSession, *, checkout_id: int, outcome: ChargeOutcome, refunding: bool = False
 ) -> Payment:
-    payment = Payment(
-        checkout_id=checkout_id,
-        amount_minor=amount.amount,
-        currency=amount.currency,
-        status=_payment_status(outcome, refunding),
-        gateway_ref=outcome.gateway_ref,
-        card_last4=outcome.card_last4,
-        attempts=outcome.attempts,
-        decline_reason=outcome.decline_reason,
+    """What came of charging: the first outcome recorded stays (two processes settling the
+    same checkout leave one payment). A charge that lands after the payment was given up
+    as not charged is recorded too: it has to be refunded."""
+    await session.execute(
+        update(Payment)
+        .where(
+            Payment.checkout_id == checkout_id,
+            Payment.status.in_(("charging", "not_charged")),
+        )
+        .values(
+            status=_payment_status(outcome, refunding),
+            gateway_ref=outcome.gateway_ref,
+            card_last4=outcome.card_last4,
+            attempts=Payment.attempts + outcome.attempts,
+            decline_reason=outcome.decline_reason,
+        )
     )
-    session.add(payment)
-    await session.flush()
-    return payment
+    return await session.get_one(
+        Payment, await _payment_id(session, checkout_id), populate_existing=True
+    )
+
+
+async def _payment_id(session: AsyncSession, checkout_id: int) -> int:
+    found = await session.scalar(select(Payment.id).where(Payment.checkout_id == checkout_id))
+    if found is None:
+        raise LookupError(f"checkout {checkout_id} has no payment")
+    return found
+
+
+async def give_up_charging(session: AsyncSession, *, checkout_id: int, before: datetime) -> bool:
+    """Record that no charge was made, unless a process set out to charge it again since
+    `before` (then it is left to that process); True when recorded."""
+    return bool(
+        await rows_updated(
+            session,
+            update(Payment)
+            .where(
+                Payment.checkout_id == checkout_id,
+                Payment.status == "charging",
+                Payment.attempted_at <= before,
+            )
+            .values(status="not_charged"),
+        )
+    )
+
+
+async def mark_refunded(session: AsyncSession, *, checkout_id: int) -> Payment:
+    await session.execute(
+        update(Payment)
+        .where(Payment.checkout_id == checkout_id, Payment.status == "refunding")
+        .values(status="refunded")
+    )
+    return await session.get_one(
+        Payment, await _payment_id(session, checkout_id), populate_existing=True
+    )
+
+
+async def left_charging(session: AsyncSession, *, before: datetime) -> list[Payment]:
+    """Payments still charging whose last attempt started before `before`: their process
+    stopped (or lost its database) between the intent and the outcome."""
+    rows = await session.scalars(
+        select(Payment)
+        .where(Payment.status == "charging", Payment.attempted_at <= before)
+        .order_by(Payment.id)
+    )
+    return list(rows)
+
+
+async def left_refunding(session: AsyncSession) -> list[Payment]:
+    """Charges recorded as to be given back whose refund was not confirmed."""
+    rows = await session.scalars(
+        select(Payment).where(Payment.status == "refunding").order_by(Payment.id)
+    )
+    return list(rows)
 
 
 async def get_payment(session: AsyncSession, *, checkout_id: int) -> Payment | None:

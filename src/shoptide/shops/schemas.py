@@ -1,9 +1,11 @@
 from pydantic import BaseModel, EmailStr, Field
 
+from shoptide.names import PersonName
+
 
 class StaffCreate(BaseModel):
     email: EmailStr
-    display_name: str = Field(min_length=1, max_length=120)
+    display_name: PersonName
     password: str = Field(min_length=8, max_length=200)
     role: str = Field(default="staff", pattern="^(owner|staff)$")
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoptide.accounts.models import User
 from shoptide.deps import CsrfChecked, CurrentSeat, CurrentUser, DatabasesDep, GlobalRead, Seat
+from shoptide.ids import Id
 from shoptide.shops import flows, service
 from shoptide.shops.schemas import StaffCreate
 from shoptide.web.forms import error_status, submit, text_fields, validated, without
@@ -27,7 +28,7 @@ async def switch_shop(
     page: PageDep,
     user: CurrentUser,
     session: GlobalRead,
-    shop_id: Annotated[int, Form()],
+    shop_id: Annotated[Id, Form()],
 ) -> RedirectResponse:
     """Act for another of your shops (CurrentSeat reads the choice from the session)."""
     shop = await service.shop_of_member(session, user_id=user.user_id, shop_id=shop_id)

@@ -19,7 +19,9 @@ def slugify(name: str) -> str:
 async def create(
     session: AsyncSession, *, name: str, home_market: str, owner_id: int, is_brand: bool = False
 ) -> Shop:
-    shop = Shop(name=name.strip(), slug=slugify(name), home_market=home_market, is_brand=is_brand)
+    if not (name := name.strip()):
+        raise InvalidInput("Give the shop a name: it can't be empty or only spaces.")
+    shop = Shop(name=name, slug=slugify(name), home_market=home_market, is_brand=is_brand)
     await flush_unique(session, f"A shop called {name!r} already exists.", shop)
     session.add(ShopMember(shop_id=shop.id, user_id=owner_id, role="owner"))
     await session.flush()

@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 from shoptide.errors import DomainError, InvalidInput, NotFound
 from shoptide.money import Money, exponent
 from shoptide.web.rendering import Page
+from shoptide.web.text import check_fields
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
 T = TypeVar("T")
@@ -30,7 +31,9 @@ T = TypeVar("T")
 async def text_fields(request: Request) -> dict[str, str]:
     """The form's text fields as typed (files and the CSRF token left out)."""
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    check_fields(fields.items(), "form field")  # multipart forms the edge could not read
+    return fields
 
 
 def without(form: Mapping[str, Any], *names: str) -> dict[str, Any]:

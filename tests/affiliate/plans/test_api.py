@@ -67,6 +67,23 @@ async def test_bad_rates_and_other_shops_products_are_refused_and_nothing_writte
     assert await count(databases, OpenPlan) == 0
 
 
+async def test_rates_the_api_document_does_not_allow_are_refused(client, databases):
+    shop = await factories.merchant(databases)
+    spec = (await client.get("/openapi.json")).json()["components"]["schemas"]
+
+    for body in ("OpenRateIn", "InvitationCreate"):
+        number, text = spec[body]["properties"]["rate_percent"]["anyOf"]
+        assert (number["minimum"], number["maximum"], number["multipleOf"]) == (1, 80, 0.01)
+        assert text["pattern"]
+    for rate in ("1e1", "12.5%", " 12", "+12"):
+        refused = await client.put(
+            "/api/v1/seller/affiliate/plan", json={"rate_percent": rate}, headers=shop.headers
+        )
+        assert refused.status_code == 422
+        assert "like 12.5" in refused.json()["error"]["message"]
+    assert await count(databases, OpenPlan) == 0
+
+
 async def test_invitations_from_a_merchant_to_a_creator_and_back(client, databases):
     shop = await factories.merchant(databases, shop_name="Linen Co")
     item = await factories.product(databases, shop, title="Linen Shirt")

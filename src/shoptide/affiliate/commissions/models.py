@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shoptide.db import Base, UTCDateTime, utcnow
+from shoptide.db import Base, BigKey, UTCDateTime, utcnow
 
 
 class Commission(Base):
@@ -19,9 +19,9 @@ class Commission(Base):
         CheckConstraint("reversed_minor BETWEEN 0 AND amount_minor", name="reversal_in_range"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(Integer, index=True)
-    order_line_id: Mapped[int] = mapped_column(Integer)
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
+    order_id: Mapped[int] = mapped_column(BigKey, index=True)
+    order_line_id: Mapped[int] = mapped_column(BigKey)
     creator_id: Mapped[int] = mapped_column(Integer, index=True)
     shop_id: Mapped[int] = mapped_column(Integer, index=True)
     product_id: Mapped[int] = mapped_column(Integer)

@@ -12,6 +12,7 @@ from shoptide.affiliate.payouts import flows as payouts
 from shoptide.affiliate.payouts.models import Payout
 from shoptide.deps import CsrfChecked
 from shoptide.errors import InvalidInput
+from shoptide.ids import BigId
 from shoptide.web.forms import error_status, submit
 
 router = APIRouter(prefix="/creator")
@@ -38,7 +39,7 @@ async def creator_earnings(desk: CreatorDeskDep) -> HTMLResponse:
 async def request_payout(
     desk: CreatorDeskDep,
     market: Annotated[str, Form(max_length=2)],
-    line: Annotated[list[int] | None, Form()] = None,
+    line: Annotated[list[BigId] | None, Form()] = None,
     all_settled: Annotated[bool, Form()] = False,
 ) -> HTMLResponse | RedirectResponse:
     """Pay out the ticked settled lines of one market, or all of them."""

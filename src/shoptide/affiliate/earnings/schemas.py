@@ -13,6 +13,8 @@ from shoptide.affiliate.earnings.service import (
 )
 from shoptide.affiliate.payouts.models import Payout
 from shoptide.catalog.schemas import MoneyRead, money_read
+from shoptide.ids import BigId
+from shoptide.markets.schemas import MarketCode
 
 
 class EarningTotalsRead(BaseModel):
@@ -48,11 +50,9 @@ class EarningsRead(BaseModel):
 
 
 class PayoutIn(BaseModel):
-    commission_ids: list[int] = Field(max_length=1000, description="Settled lines to pay out")
-    market: str | None = Field(
+    commission_ids: list[BigId] = Field(max_length=1000, description="Settled lines to pay out")
+    market: MarketCode | None = Field(
         default=None,
-        min_length=2,
-        max_length=2,
         description="Market of the lines (commission ids are per market); yours by default",
     )
 

@@ -10,6 +10,7 @@ from shoptide.affiliate.marketplace import service as marketplace
 from shoptide.affiliate.marketplace.schemas import MarketplacePageRead, marketplace_page_read
 from shoptide.creators.deps import CreatorMarket, CurrentCreator
 from shoptide.deps import GlobalRead
+from shoptide.ids import INT4_MAX
 
 router = APIRouter(prefix="/creator", tags=["creator: affiliate"])
 
@@ -23,9 +24,9 @@ async def search_marketplace(
     min_rate_percent: Annotated[Decimal | None, Query(examples=["10"])] = None,
     price_min: Annotated[Decimal | None, Query(description="In your market's currency")] = None,
     price_max: Annotated[Decimal | None, Query(description="In your market's currency")] = None,
-    min_sales: Annotated[int | None, Query(ge=0, description="Units sold")] = None,
+    min_sales: Annotated[int | None, Query(ge=0, le=INT4_MAX, description="Units sold")] = None,
     sort: Annotated[str, Query(pattern="^(earnings|rate|sales|price|newest)$")] = "earnings",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=marketplace.MAX_PER_PAGE)] = 24,
 ) -> MarketplacePageRead:
     """Products on sale in your market that pay you commission, by estimated earnings per

@@ -11,6 +11,7 @@ from shoptide.affiliate.desks import CreatorDesk, CreatorDeskDep, Shown, creator
 from shoptide.affiliate.plans import flows
 from shoptide.affiliate.plans import service as plans
 from shoptide.deps import CsrfChecked
+from shoptide.ids import Id
 from shoptide.web.forms import error_status, submit
 
 router = APIRouter(prefix="/creator")
@@ -27,7 +28,7 @@ async def _invitations_page(desk: CreatorDesk, **shown: Unpack[Shown]) -> HTMLRe
 
 
 async def _respond(
-    desk: CreatorDesk, invitation_id: int, *, accept: bool
+    desk: CreatorDesk, invitation_id: Id, *, accept: bool
 ) -> HTMLResponse | RedirectResponse:
     creator_id = desk.seat.creator.id
     return await submit(
@@ -53,7 +54,7 @@ async def invitations_page(desk: CreatorDeskDep) -> HTMLResponse:
 
 @router.post("/invitations/{invitation_id}/accept", dependencies=[CsrfChecked], response_model=None)
 async def accept_invitation(
-    invitation_id: int, desk: CreatorDeskDep
+    invitation_id: Id, desk: CreatorDeskDep
 ) -> HTMLResponse | RedirectResponse:
     return await _respond(desk, invitation_id, accept=True)
 
@@ -62,6 +63,6 @@ async def accept_invitation(
     "/invitations/{invitation_id}/decline", dependencies=[CsrfChecked], response_model=None
 )
 async def decline_invitation(
-    invitation_id: int, desk: CreatorDeskDep
+    invitation_id: Id, desk: CreatorDeskDep
 ) -> HTMLResponse | RedirectResponse:
     return await _respond(desk, invitation_id, accept=False)

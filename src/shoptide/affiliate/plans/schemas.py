@@ -1,23 +1,55 @@
 """The plans API's bodies: a shop's open plan and its invitations. Rates travel as
 percentages with up to two decimals ("12.5")."""
 
+import re
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from shoptide.affiliate.plans.models import SHOP_WIDE
 from shoptide.affiliate.plans.service import InvitationView, OpenRate
 from shoptide.affiliate.rates import rate_percent
+from shoptide.ids import Id
 
-RatePercent = Field(examples=["12.5"], description="Commission in percent: 1 to 80")
+# What rates.parse_rate_percent accepts from a plain decimal string (1 to 80, at most two
+# decimals, zeros either side allowed), so the document promises exactly what is taken.
+RATE_TEXT = r"^0*(?:[1-9]|[1-7][0-9])(?:\.[0-9]{1,2}0*)?$|^0*80(?:\.0+)?$"
+
+
+def _plain_decimal(value: Any) -> Any:
+    """Numbers in strings as a person writes them: no exponent, sign, spaces or percent."""
+    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value):
+        raise PydanticCustomError(
+            "rate_percent", "Enter the commission rate as a percentage, like 12.5."
+        )
+    return value
+
+
+# Range and decimals are checked by rates.parse_rate_percent, in the words pages use too.
+RatePercent = Annotated[
+    Decimal,
+    BeforeValidator(_plain_decimal),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 1, "maximum": 80, "multipleOf": 0.01},
+                {"type": "string", "pattern": RATE_TEXT},
+            ],
+            "description": "Commission in percent: 1 to 80, at most two decimals",
+            "examples": ["12.5"],
+        }
+    ),
+]
 
 
 class OpenRateIn(BaseModel):
-    product_id: int | None = Field(
+    product_id: Id | None = Field(
         default=None, description="One of your products; leave out for every product"
     )
-    rate_percent: Decimal = RatePercent
+    rate_percent: RatePercent
 
 
 class OpenRateRead(BaseModel):
@@ -49,8 +81,8 @@ def open_plan_read(shop_id: int, rates: list[OpenRate]) -> OpenPlanRead:
 
 class InvitationCreate(BaseModel):
     creator: str = Field(min_length=1, max_length=31, examples=["maya_styles"])
-    rate_percent: Decimal = RatePercent
-    product_ids: list[int] = Field(max_length=100)
+    rate_percent: RatePercent
+    product_ids: list[Id] = Field(min_length=1, max_length=100)
     expires_at: AwareDatetime = Field(description="Within a year from now")
     samples_offered: bool = False
     message: str = Field(default="", max_length=500)

@@ -18,6 +18,7 @@ from shoptide.affiliate.rates import format_rate, parse_rate_percent
 from shoptide.db import utcnow
 from shoptide.deps import CsrfChecked
 from shoptide.errors import InvalidInput
+from shoptide.ids import Id
 from shoptide.web.forms import error_status, submit, text_fields
 
 router = APIRouter(prefix="/seller/affiliate")
@@ -105,7 +106,7 @@ async def set_rate(request: Request, desk: SellerDeskDep) -> PageOrRedirect:
 
 
 @router.post("/rates/{product_id}/end", dependencies=[CsrfChecked], response_model=None)
-async def end_rate(product_id: int, desk: SellerDeskDep) -> PageOrRedirect:
+async def end_rate(product_id: Id, desk: SellerDeskDep) -> PageOrRedirect:
     shop_id = desk.seat.shop.id
     return await submit(
         desk.page,
@@ -156,7 +157,7 @@ async def invite(request: Request, desk: SellerDeskDep) -> PageOrRedirect:
 @router.post(
     "/invitations/{invitation_id}/withdraw", dependencies=[CsrfChecked], response_model=None
 )
-async def withdraw(invitation_id: int, desk: SellerDeskDep) -> PageOrRedirect:
+async def withdraw(invitation_id: Id, desk: SellerDeskDep) -> PageOrRedirect:
     shop_id = desk.seat.shop.id
     return await submit(
         desk.page,

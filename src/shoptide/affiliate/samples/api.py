@@ -7,6 +7,7 @@ from shoptide.affiliate.samples import service as samples
 from shoptide.affiliate.samples.schemas import SampleCreate, SampleRead, SampleShip, sample_read
 from shoptide.creators.deps import CurrentCreator
 from shoptide.deps import CurrentSeat, GlobalRead, GlobalWrite
+from shoptide.ids import Id
 
 router = APIRouter()
 seller = APIRouter(prefix="/seller/affiliate", tags=["seller: affiliate"])
@@ -22,20 +23,20 @@ async def shop_samples(seat: CurrentSeat, session: GlobalRead) -> list[SampleRea
 
 
 @seller.post("/samples/{sample_id}/approve", response_model=SampleRead)
-async def approve_sample(sample_id: int, seat: CurrentSeat, session: GlobalWrite) -> SampleRead:
+async def approve_sample(sample_id: Id, seat: CurrentSeat, session: GlobalWrite) -> SampleRead:
     sample = await samples.decide(session, shop_id=seat.shop.id, sample_id=sample_id, approve=True)
     return sample_read(await samples.view_of(session, sample))
 
 
 @seller.post("/samples/{sample_id}/reject", response_model=SampleRead)
-async def reject_sample(sample_id: int, seat: CurrentSeat, session: GlobalWrite) -> SampleRead:
+async def reject_sample(sample_id: Id, seat: CurrentSeat, session: GlobalWrite) -> SampleRead:
     sample = await samples.decide(session, shop_id=seat.shop.id, sample_id=sample_id, approve=False)
     return sample_read(await samples.view_of(session, sample))
 
 
 @seller.post("/samples/{sample_id}/ship", response_model=SampleRead)
 async def ship_sample(
-    sample_id: int, body: SampleShip, seat: CurrentSeat, session: GlobalWrite
+    sample_id: Id, body: SampleShip, seat: CurrentSeat, session: GlobalWrite
 ) -> SampleRead:
     sample = await samples.ship(
         session,

@@ -5,11 +5,12 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from shoptide.affiliate.samples.service import SampleView
+from shoptide.ids import Id
 
 
 class SampleCreate(BaseModel):
-    invitation_id: int
-    product_id: int
+    invitation_id: Id
+    product_id: Id
     ship_to: str = Field(min_length=1, max_length=400, description="Where to send it")
     note: str = Field(default="", max_length=300)
 

@@ -11,6 +11,7 @@ from shoptide.affiliate.desks import SellerDesk, SellerDeskDep, Shown
 from shoptide.affiliate.samples import flows
 from shoptide.affiliate.samples import service as samples
 from shoptide.deps import CsrfChecked
+from shoptide.ids import Id
 from shoptide.web.forms import error_status, submit, text_fields
 
 router = APIRouter(prefix="/seller/affiliate")
@@ -33,7 +34,7 @@ async def _samples(desk: SellerDesk, **shown: Unpack[Shown]) -> HTMLResponse:
     )
 
 
-async def _decide(desk: SellerDesk, sample_id: int, *, approve: bool) -> PageOrRedirect:
+async def _decide(desk: SellerDesk, sample_id: Id, *, approve: bool) -> PageOrRedirect:
     shop_id = desk.seat.shop.id
     return await submit(
         desk.page,
@@ -53,17 +54,17 @@ async def samples_page(desk: SellerDeskDep) -> HTMLResponse:
 
 
 @router.post("/samples/{sample_id}/approve", dependencies=[CsrfChecked], response_model=None)
-async def approve_sample(sample_id: int, desk: SellerDeskDep) -> PageOrRedirect:
+async def approve_sample(sample_id: Id, desk: SellerDeskDep) -> PageOrRedirect:
     return await _decide(desk, sample_id, approve=True)
 
 
 @router.post("/samples/{sample_id}/reject", dependencies=[CsrfChecked], response_model=None)
-async def reject_sample(sample_id: int, desk: SellerDeskDep) -> PageOrRedirect:
+async def reject_sample(sample_id: Id, desk: SellerDeskDep) -> PageOrRedirect:
     return await _decide(desk, sample_id, approve=False)
 
 
 @router.post("/samples/{sample_id}/ship", dependencies=[CsrfChecked], response_model=None)
-async def ship_sample(sample_id: int, request: Request, desk: SellerDeskDep) -> PageOrRedirect:
+async def ship_sample(sample_id: Id, request: Request, desk: SellerDeskDep) -> PageOrRedirect:
     form = await text_fields(request)
     return await submit(
         desk.page,

@@ -13,6 +13,7 @@ from shoptide.affiliate.showcase.schemas import (
 )
 from shoptide.creators.deps import CreatorSeat, CurrentCreator
 from shoptide.deps import GlobalRead, GlobalWrite
+from shoptide.ids import Id
 from shoptide.markets import service as markets_service
 
 router = APIRouter(prefix="/creator", tags=["creator: affiliate"])
@@ -41,7 +42,7 @@ async def add_to_showcase(
 
 @router.post("/showcase/{product_id}/move", response_model=list[ShowcaseItemRead])
 async def move_in_showcase(
-    product_id: int,
+    product_id: Id,
     body: ShowcaseMove,
     seat: CurrentCreator,
     session: GlobalWrite,
@@ -54,7 +55,7 @@ async def move_in_showcase(
 
 @router.delete("/showcase/{product_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_from_showcase(
-    product_id: int, seat: CurrentCreator, session: GlobalWrite
+    product_id: Id, seat: CurrentCreator, session: GlobalWrite
 ) -> Response:
     await showcase.remove(session, creator_id=seat.creator.id, product_id=product_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

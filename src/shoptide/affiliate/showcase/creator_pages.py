@@ -14,6 +14,7 @@ from shoptide.content import service as content_service
 from shoptide.content.models import MAX_TAGGED_PRODUCTS
 from shoptide.creators.deps import CurrentCreator
 from shoptide.deps import CsrfChecked, DatabasesDep
+from shoptide.ids import Id
 from shoptide.web.forms import error_status, submit
 from shoptide.web.rendering import PageDep
 
@@ -71,7 +72,7 @@ async def showcase_page(desk: CreatorDeskDep) -> HTMLResponse:
 @router.post("/showcase", dependencies=[CsrfChecked], response_model=None)
 async def add_to_showcase(
     desk: CreatorDeskDep,
-    product_id: Annotated[int, Form()],
+    product_id: Annotated[Id, Form()],
     back: Annotated[str, Form(max_length=500)] = SHOWCASE,
 ) -> PageOrRedirect:
     return await submit(
@@ -85,7 +86,7 @@ async def add_to_showcase(
 
 
 @router.post("/showcase/{product_id}/remove", dependencies=[CsrfChecked], response_model=None)
-async def remove_from_showcase(product_id: int, desk: CreatorDeskDep) -> PageOrRedirect:
+async def remove_from_showcase(product_id: Id, desk: CreatorDeskDep) -> PageOrRedirect:
     creator_id = desk.seat.creator.id
     return await submit(
         desk.page,
@@ -99,7 +100,7 @@ async def remove_from_showcase(product_id: int, desk: CreatorDeskDep) -> PageOrR
 
 @router.post("/showcase/{product_id}/move", dependencies=[CsrfChecked], response_model=None)
 async def move_in_showcase(
-    product_id: int, desk: CreatorDeskDep, direction: Annotated[str, Form(max_length=4)]
+    product_id: Id, desk: CreatorDeskDep, direction: Annotated[str, Form(max_length=4)]
 ) -> PageOrRedirect:
     creator_id = desk.seat.creator.id
     return await submit(
@@ -131,7 +132,7 @@ async def upload_video(
     desk: CreatorDeskDep,
     video: Annotated[UploadFile, File()],
     caption: Annotated[str, Form(max_length=2200)] = "",
-    product_ids: Annotated[list[int] | None, Form()] = None,
+    product_ids: Annotated[list[Id] | None, Form()] = None,
 ) -> PageOrRedirect:
     """A video in the creator's market, tagging products of their showcase only."""
 

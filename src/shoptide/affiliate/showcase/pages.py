@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from shoptide.affiliate.showcase import service as showcase
 from shoptide.creators import flows as creators_flows
 from shoptide.deps import CellRead, DatabasesDep, GlobalRead
+from shoptide.ids import Id
 from shoptide.web.rendering import PageDep
 
 public_router = APIRouter()
@@ -28,7 +29,7 @@ async def public_showcase(
 
 @public_router.get("/@{handle}/p/{product_id}")
 async def showcase_product(
-    handle: str, product_id: int, page: PageDep, session: GlobalRead, databases: DatabasesDep
+    handle: str, product_id: Id, page: PageDep, session: GlobalRead, databases: DatabasesDep
 ) -> RedirectResponse:
     """A product opened from the showcase: the creator touches the shopper."""
     await creators_flows.follow(

@@ -9,11 +9,12 @@ from shoptide.affiliate.marketplace.schemas import money
 from shoptide.affiliate.rates import rate_percent
 from shoptide.affiliate.showcase.service import ShowcaseProduct
 from shoptide.catalog.schemas import MoneyRead
+from shoptide.ids import Id
 from shoptide.media import media_url
 
 
 class ShowcaseAdd(BaseModel):
-    product_id: int
+    product_id: Id
 
 
 class ShowcaseMove(BaseModel):
