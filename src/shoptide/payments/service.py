@@ -150,16 +150,18 @@ async def record_outcome(
             decline_reason=outcome.decline_reason,
         )
     )
-    return await session.get_one(
-        Payment, await _payment_id(session, checkout_id), populate_existing=True
-    )
+    return await _payment_of(session, checkout_id)
 
 
-async def _payment_id(session: AsyncSession, checkout_id: int) -> int:
-    found = await session.scalar(select(Payment.id).where(Payment.checkout_id == checkout_id))
-    if found is None:
-        raise LookupError(f"checkout {checkout_id} has no payment")
-    return found
+async def _payment_of(session: AsyncSession, checkout_id: int) -> Payment:
+    """The checkout's payment as the database has it now (read after an UPDATE)."""
+    return (
+        await session.scalars(
+            select(Payment)
+            .where(Payment.checkout_id == checkout_id)
+            .execution_options(populate_existing=True)
+        )
+    ).one()
 
 
 async def give_up_charging(session: AsyncSession, *, checkout_id: int, before: datetime) -> bool:
@@ -185,9 +187,7 @@ async def mark_refunded(session: AsyncSession, *, checkout_id: int) -> Payment:
         .where(Payment.checkout_id == checkout_id, Payment.status == "refunding")
         .values(status="refunded")
     )
-    return await session.get_one(
-        Payment, await _payment_id(session, checkout_id), populate_existing=True
-    )
+    return await _payment_of(session, checkout_id)
 
 
 async def left_charging(session: AsyncSession, *, before: datetime) -> list[Payment]:
