@@ -193,3 +193,25 @@ async def test_two_processes_settling_one_checkout_leave_one_paid_order_and_one_
         assert await s.scalar(select(func.count()).select_from(Payment)) == 1
         paid_events = select(func.count()).where(OutboxEvent.type == "OrderPaid")
         assert await s.scalar(paid_events) == 1
+
+
+async def test_units_a_settled_checkout_still_holds_go_back_to_the_shelf(databases):
+    attempt = await cart_attempt(databases)
+    declined = await checkout_flows.place(
+        databases, TestGateway(), attempt=attempt, card_number="4000000000000002"
+    )
+    async with databases.session("main") as s:  # left behind by a process that stopped
+        stock = await s.scalar(select(Stock))
+        stock.available -= 1
+        s.add(
+            Reservation(
+                stock_id=stock.id,
+                checkout_id=declined.checkout.id,
+                quantity=1,
+                expires_at=utcnow() - timedelta(minutes=1),
+            )
+        )
+
+    await checkout_flows.expire_stale(databases, TestGateway(), "main")
+
+    assert await books(databases) == ("failed", "declined", 4, 0, 0)

@@ -89,6 +89,7 @@ async def expire_stale(
     async with databases.session(cell, write=False) as session:
         due = await steps.due_for_recovery(session, now=now, grace=now - before)
         refunding = await payments_service.left_refunding(session)
+        strays = await steps.stray_reservations(session, now=now)
     finished = 0
     for item in due:
         charge = None
@@ -101,8 +102,9 @@ async def expire_stale(
             await _give_back_if_refunding(databases, gateway, cell, result)
     for payment in refunding:  # a process stopped between recording a refund and making it
         await payments_flows.give_back_charge(databases, gateway, cell=cell, payment=payment)
-    async with databases.session(cell) as session:
-        await steps.release_strays(session, now=now)
+    if strays:
+        async with databases.session(cell) as session:
+            await steps.release_strays(session, strays)
     return finished
 
 

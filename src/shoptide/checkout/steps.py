@@ -342,15 +342,22 @@ async def _expire(cell: AsyncSession, checkout_id: int) -> bool:
     )
 
 
-async def release_strays(cell: AsyncSession, *, now: datetime) -> int:
-    """Reservations past their time whose checkout is settled already: give them back."""
-    released = 0
-    for checkout_id in await inventory_service.expired_checkout_ids(cell, now=now):
-        status = await cell.scalar(select(Checkout.status).where(Checkout.id == checkout_id))
-        if status != "pending_payment":
-            await inventory_service.release(cell, checkout_id=checkout_id)
-            released += 1
-    return released
+async def stray_reservations(cell: AsyncSession, *, now: datetime) -> list[int]:
+    """The settled checkouts that still hold reservations past their time (a process
+    stopped between settling and giving them back). Read first, so a sweep with nothing
+    to do takes no write lock."""
+    expired = await inventory_service.expired_checkout_ids(cell, now=now)
+    if not expired:
+        return []
+    settled = await cell.scalars(
+        select(Checkout.id).where(Checkout.id.in_(expired), Checkout.status != "pending_payment")
+    )
+    return sorted(settled)
+
+
+async def release_strays(cell: AsyncSession, checkout_ids: Sequence[int]) -> None:
+    for checkout_id in checkout_ids:
+        await inventory_service.release(cell, checkout_id=checkout_id)
 
 
 async def open_cart_checkout(cell: AsyncSession, *, shopper_id: int) -> bool:
