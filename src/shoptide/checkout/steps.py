@@ -294,10 +294,11 @@ async def due_for_recovery(
             Checkout.status == "pending_payment",
         )
     )
+    pending_ids = sorted(pending)
+    statuses = await payments_service.statuses(cell, checkout_ids=pending_ids)
     due = []
-    for checkout_id in sorted(pending):
-        payment = await payments_service.get_payment(cell, checkout_id=checkout_id)
-        if payment is None or payment.status != "charging":
+    for checkout_id in pending_ids:
+        if statuses.get(checkout_id) != "charging":
             due.append(Unsettled(checkout_id, None))
         elif checkout_id in charging:
             due.append(Unsettled(checkout_id, charging[checkout_id]))

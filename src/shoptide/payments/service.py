@@ -1,5 +1,6 @@
 """Charging and refunding through the gateway port, with retries for transient failures."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -207,6 +208,16 @@ async def left_refunding(session: AsyncSession) -> list[Payment]:
         select(Payment).where(Payment.status == "refunding").order_by(Payment.id)
     )
     return list(rows)
+
+
+async def statuses(session: AsyncSession, *, checkout_ids: Sequence[int]) -> dict[int, str]:
+    """The payment status of each of these checkouts that has a payment (one query)."""
+    if not checkout_ids:
+        return {}
+    rows = await session.execute(
+        select(Payment.checkout_id, Payment.status).where(Payment.checkout_id.in_(checkout_ids))
+    )
+    return {checkout_id: status for checkout_id, status in rows}
 
 
 async def get_payment(session: AsyncSession, *, checkout_id: int) -> Payment | None:
