@@ -50,8 +50,9 @@ async def place(
         async with databases.session(GLOBAL_CELL, write=False) as global_:
             await global_.connection()  # global before cell, like every request (deps.py)
             async with databases.session(cell) as session:
+                checkout = await steps.start(session, attempt, kind="cart")
                 purchases = await steps.cart_purchases(session, global_, attempt)
-                return await steps.record(session, attempt, purchases, kind="cart")
+                return await steps.record(session, attempt, checkout, purchases)
 
     return await _complete(databases, gateway, attempt, card_number, open_cart)
 
@@ -73,7 +74,8 @@ async def buy_now(
     async def open_direct(cell: str, attempt: Attempt) -> Checkout:
         async with databases.session(cell) as session:
             lines = [await steps.stamped(session, attempt, p) for p in purchases]
-            return await steps.record(session, attempt, lines, kind="direct", on_open=on_open)
+            checkout = await steps.start(session, attempt, kind="direct")
+            return await steps.record(session, attempt, checkout, lines, on_open=on_open)
 
     return await _complete(databases, gateway, attempt, card_number, open_direct, purchases)
 

@@ -90,31 +90,40 @@ def _drafts_by_shop(
     return by_shop
 
 
-async def record(
-    cell: AsyncSession,
-    attempt: Attempt,
-    purchases: Sequence[Purchase],
-    *,
-    kind: str,
-    on_open: OpenHook | None = None,
-) -> Checkout:
-    """Step 1: the checkout, its orders (one per shop) and its reservations; hot rows last."""
-    if not purchases:
-        raise EmptyCart("Your cart is empty.")
-    market = attempt.market
+async def start(cell: AsyncSession, attempt: Attempt, *, kind: str) -> Checkout:
+    """Step 1 begins with the checkout's row. A cart's takes the cart's one slot for a
+    pending payment (a unique column) before the cart is read: a second checkout of it
+    fails on the slot, or, while one is settling, waits for it and then reads the cart it
+    emptied (never lines that were paid for meanwhile)."""
     checkout = Checkout(
         shopper_id=attempt.shopper_id,
         idempotency_key=attempt.key,
-        market_code=market.code,
-        currency=market.currency,
-        total_minor=sum(p.unit_price.amount * p.quantity for p in purchases),
+        market_code=attempt.market.code,
+        currency=attempt.market.currency,
+        total_minor=0,
         kind=kind,
         request_fingerprint=attempt.fingerprint,
-        # one open payment per cart: a second checkout of it fails on the unique column
         open_cart_shopper_id=attempt.shopper_id if kind == "cart" else None,
     )
     cell.add(checkout)
     await cell.flush()
+    return checkout
+
+
+async def record(
+    cell: AsyncSession,
+    attempt: Attempt,
+    checkout: Checkout,
+    purchases: Sequence[Purchase],
+    *,
+    on_open: OpenHook | None = None,
+) -> Checkout:
+    """Step 1 ends: the started checkout's total, its orders (one per shop) and its
+    reservations; hot rows last."""
+    if not purchases:
+        raise EmptyCart("Your cart is empty.")
+    market = attempt.market
+    checkout.total_minor = sum(p.unit_price.amount * p.quantity for p in purchases)
     await payments_service.open_payment(
         cell,
         checkout_id=checkout.id,
